@@ -1,0 +1,15 @@
+#pragma once
+// Each subcommand registers itself on the CLI11 application and returns a runner that is called
+// when the command line selected it. Runners return the process exit code.
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace dsmip::cli {
+
+using Runner = std::function<int()>;
+
+Runner addDecodeCommand(CLI::App& app);
+
+}  // namespace dsmip::cli
