@@ -51,6 +51,7 @@ function(dsmip_add_unit_test module)
   target_compile_options(${module}_tests PRIVATE ${DSMIP_WARNINGS})
   target_link_libraries(${module}_tests PRIVATE ${ARG_LIBS} dsmip_test_support GTest::gmock
                                                 GTest::gtest_main)
+  add_dependencies(unit_tests ${module}_tests)
   set(labels unit ${ARG_LABELS})
   gtest_discover_tests(${module}_tests TEST_PREFIX "${module}." DISCOVERY_TIMEOUT 60
                        PROPERTIES LABELS "${labels}" SKIP_REGULAR_EXPRESSION "\\[  SKIPPED \\]")
@@ -72,5 +73,6 @@ function(dsmip_add_fuzz_target name)
     add_test(NAME fuzz_replay.${name}
              COMMAND fuzz_replay_${name} ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
     set_tests_properties(fuzz_replay.${name} PROPERTIES LABELS "unit;fuzz-replay")
+    add_dependencies(unit_tests fuzz_replay_${name})
   endif()
 endfunction()
