@@ -347,7 +347,12 @@ std::optional<Ipv6Endpoint> Ipv6Endpoint::parse(std::string_view text) {
 }
 
 std::string Ipv6Endpoint::toString() const {
-  return "[" + address.toString() + "]:" + std::to_string(port);
+  // Appending step by step avoids a GCC 12 -Wrestrict false positive on "[" + std::string.
+  std::string s = "[";
+  s += address.toString();
+  s += "]:";
+  s += std::to_string(port);
+  return s;
 }
 
 }  // namespace dsmip
