@@ -243,9 +243,19 @@ bool EspCipher::computeHmac(ByteView header, ByteView iv, ByteView data,
   std::uint8_t full[kHmacSha256Length];
   std::size_t written = 0;
   if (EVP_MAC_init(ctx, nullptr, 0, nullptr) != 1) return false;
-  if (EVP_MAC_update(ctx, header.data(), header.size()) != 1) return false;
-  if (!iv.empty() && EVP_MAC_update(ctx, iv.data(), iv.size()) != 1) return false;
-  if (EVP_MAC_update(ctx, data.data(), data.size()) != 1) return false;
+  const std::uint8_t* after_header = header.data() + header.size();
+  const std::uint8_t* after_iv = iv.empty() ? after_header : iv.data() + iv.size();
+  const bool contiguous = (iv.empty() || iv.data() == after_header) && data.data() == after_iv;
+  if (contiguous) {
+    // The usual case, a packet in one buffer: one update is measurably cheaper than three.
+    if (EVP_MAC_update(ctx, header.data(), header.size() + iv.size() + data.size()) != 1) {
+      return false;
+    }
+  } else {
+    if (EVP_MAC_update(ctx, header.data(), header.size()) != 1) return false;
+    if (!iv.empty() && EVP_MAC_update(ctx, iv.data(), iv.size()) != 1) return false;
+    if (EVP_MAC_update(ctx, data.data(), data.size()) != 1) return false;
+  }
   if (esn_high) {
     std::uint8_t high[4];
     putU32(high, *esn_high);
