@@ -1,6 +1,7 @@
 #include "esp/config.hpp"
 
 #include <fmt/format.h>
+#include <openssl/crypto.h>
 
 #include <array>
 #include <charconv>
@@ -104,7 +105,11 @@ std::optional<SecretBytes> parseKey(std::string_view text) {
     text.remove_prefix(2);
   }
   Bytes bytes;
-  if (!fromHex(text, bytes)) return std::nullopt;
+  bytes.reserve(text.size() / 2 + 1);  // no reallocation: no stray unwiped copies of the key
+  if (!fromHex(text, bytes)) {
+    if (!bytes.empty()) OPENSSL_cleanse(bytes.data(), bytes.size());
+    return std::nullopt;
+  }
   return SecretBytes::adopt(bytes);
 }
 

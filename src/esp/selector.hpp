@@ -19,7 +19,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
+#include "common/assert.hpp"
 #include "common/ip_address.hpp"
 #include "esp/types.hpp"
 
@@ -43,9 +45,15 @@ class AddressRange {
   [[nodiscard]] bool isAny() const { return !bounds_; }
   [[nodiscard]] bool contains(const IpAddress& address) const;
   [[nodiscard]] std::string toString() const;
-  /// The bounds of a non-any range.
-  [[nodiscard]] const IpAddress& first() const { return bounds_->first; }
-  [[nodiscard]] const IpAddress& last() const { return bounds_->second; }
+  /// The bounds of a non-any range (calling them on "any" is a programming error).
+  [[nodiscard]] const IpAddress& first() const {
+    DSMIP_CHECK(bounds_.has_value());
+    return bounds_->first;
+  }
+  [[nodiscard]] const IpAddress& last() const {
+    DSMIP_CHECK(bounds_.has_value());
+    return bounds_->second;
+  }
 
   friend bool operator==(const AddressRange&, const AddressRange&) = default;
 
