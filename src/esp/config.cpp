@@ -232,7 +232,7 @@ Result<SaParameters> buildManualSa(const SaConfig& c) {
   p.integrity_key = std::move(*integrity_key);
 
   p.esn = c.esn;
-  p.replay_window = 0;
+  p.replay_window = 64;
   if (c.replay_window) {
     if (*c.replay_window < 0 || *c.replay_window > ReplayWindow::kMaxSize) {
       return saError(c, fmt::format("replay_window: {} is outside 0-{} (0 turns anti-replay off)",

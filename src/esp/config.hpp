@@ -43,9 +43,9 @@ struct SaConfig {
   std::string encryption_key;  // hex (optional "0x", ':' and spaces ignored)
   std::string integrity_key;   // hex
   bool esn = false;
-  /// Inbound anti-replay window in packets (0-4096). Absent: 0, because RFC 4303 §3.3.3 says
-  /// manually keyed SAs SHOULD NOT use anti-replay (the sender's counter restarts with the peer);
-  /// Mobile IPv6 BUs carry their own sequence numbers (RFC 4877 §4.3).
+  /// Inbound anti-replay window in packets (0-4096, 0 = off). Absent: 64, the RFC 4303 §3.4.3
+  /// default. RFC 4303 §3.3.3 warns that with manual keys the sender's counter must then survive
+  /// restarts: the daemons persist their outbound sequence numbers (docs/ipsec.md).
   std::optional<std::int64_t> replay_window;
   LifetimeConfig soft_lifetime;
   LifetimeConfig hard_lifetime;

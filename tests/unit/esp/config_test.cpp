@@ -55,7 +55,7 @@ TEST(ManualSaConfigTest, BuildsAValidSa) {
   EXPECT_EQ(toBytes(sa->encryption_key.reveal()), kAes128Key);
   EXPECT_EQ(toBytes(sa->integrity_key.reveal()), kHmacKey);
   EXPECT_TRUE(sa->esn);
-  EXPECT_EQ(sa->replay_window, 0u);  // RFC 4303 §3.3.3 default for manual keys
+  EXPECT_EQ(sa->replay_window, 64u);  // RFC 4303 §3.4.3 default window
   EXPECT_EQ(sa->lifetime.soft.packets, 1000u);
   EXPECT_EQ(sa->lifetime.hard.packets, 2000u);
   EXPECT_EQ(sa->lifetime.hard.bytes, 1u << 20);
