@@ -241,11 +241,11 @@ TEST(NetlinkMessageTest, SetLinkChangesOnlyWhatIsGiven) {
 TEST(NetlinkMessageTest, MultipathRouteReportsItsFirstNextHop) {
   Route base;
   base.destination = prefix("::/0");
-  base.ifindex = 1;  // replaced below
+  base.ifindex = 1;  // dropped below
   auto m = encodeRoute(true, base, WriteMode::Create, 1);
   ASSERT_TRUE(m);
   Bytes msg = *m;
-  // Drop RTA_OIF (last-but-none attribute order is builder-defined: rebuild without it).
+  // Keep the headers and RTA_TABLE, drop RTA_OIF, add RTA_MULTIPATH with two next hops.
   Parsed p = parse(msg, sizeof(rtmsg));
   Bytes rebuilt(msg.begin(), msg.begin() + NLMSG_HDRLEN + NLMSG_ALIGN(sizeof(rtmsg)));
   auto put = [&](std::uint16_t type, const Bytes& payload) {
