@@ -9,9 +9,10 @@ packages=(
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libpcap-dev libcli11-dev
   libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libmnl-dev
-  # oracles and network test tools
-  tshark python3 python3-scapy nftables conntrack iproute2 iputils-ping iperf3 procps
-  psmisc
+  # oracles and network test tools (python3-cryptography: scapy's IPsec needs it; it is only a
+  # Recommends of python3-scapy, which --no-install-recommends would skip)
+  tshark python3 python3-scapy python3-cryptography nftables conntrack iproute2 iputils-ping
+  iperf3 procps psmisc
 )
 
 missing=()
