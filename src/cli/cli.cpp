@@ -28,6 +28,10 @@ int run(int argc, char** argv) {
     if (subs.size() > before) commands.emplace_back(subs.back(), std::move(runner));
   };
   add(&addDecodeCommand);
+  add(&addM6tGatewayCommand);
+  add(&addM6tClientCommand);
+  add(&addM6tPrefixCommand);
+  add(&addShowCommand);
 
   try {
     app.parse(argc, argv);

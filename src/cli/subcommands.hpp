@@ -11,5 +11,9 @@ namespace dsmip::cli {
 using Runner = std::function<int()>;
 
 Runner addDecodeCommand(CLI::App& app);
+Runner addM6tGatewayCommand(CLI::App& app);
+Runner addM6tClientCommand(CLI::App& app);
+Runner addM6tPrefixCommand(CLI::App& app);
+Runner addShowCommand(CLI::App& app);
 
 }  // namespace dsmip::cli

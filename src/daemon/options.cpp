@@ -1,0 +1,319 @@
+#include "daemon/options.hpp"
+
+#include <fmt/format.h>
+
+#include <toml++/toml.h>
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+namespace dsmip::daemon {
+
+namespace {
+
+Unexpected<Error> notA(std::string_view text, std::string_view what) {
+  return makeError(ErrorCode::InvalidArgument, fmt::format("'{}' is not {}", text, what));
+}
+
+}  // namespace
+
+Result<bool> OptionValue<bool>::parse(std::string_view text) {
+  if (text == "true" || text == "yes" || text == "on" || text == "1") return true;
+  if (text == "false" || text == "no" || text == "off" || text == "0") return false;
+  return notA(text, "a boolean (true or false)");
+}
+
+template <typename T>
+requires(std::is_integral_v<T> &&
+         !std::is_same_v<T, bool>) Result<T> OptionValue<T>::parse(std::string_view text) {
+  T value{};
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec == std::errc::result_out_of_range) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("'{}' is out of range ({}..{})", text,
+                                 std::numeric_limits<T>::min(), std::numeric_limits<T>::max()));
+  }
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+    return notA(text, "an integer");
+  }
+  return value;
+}
+template struct OptionValue<std::uint16_t>;
+template struct OptionValue<std::uint32_t>;
+template struct OptionValue<std::uint64_t>;
+template struct OptionValue<std::int64_t>;
+template struct OptionValue<int>;
+
+Result<double> OptionValue<double>::parse(std::string_view text) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc{} || end != text.data() + text.size() || text.empty() ||
+      !std::isfinite(value)) {
+    return notA(text, "a number");
+  }
+  return value;
+}
+
+std::string OptionValue<double>::format(double v) {
+  if (v == std::floor(v) && std::fabs(v) < 1e15)
+    return fmt::format("{}", static_cast<long long>(v));
+  return fmt::format("{}", v);
+}
+
+Result<Duration> OptionValue<Duration>::parse(std::string_view text) {
+  auto d = parseDuration(text);
+  if (!d) return notA(text, "a duration (a number with ms, s or m, e.g. 250ms, 2s, 5m)");
+  return *d;
+}
+
+Result<Ipv4Address> OptionValue<Ipv4Address>::parse(std::string_view text) {
+  auto a = Ipv4Address::parse(text);
+  if (!a) return notA(text, "an IPv4 address");
+  return *a;
+}
+
+Result<Ipv6Address> OptionValue<Ipv6Address>::parse(std::string_view text) {
+  auto a = Ipv6Address::parse(text);
+  if (!a) return notA(text, "an IPv6 address");
+  return *a;
+}
+
+Result<Ipv4Endpoint> OptionValue<Ipv4Endpoint>::parse(std::string_view text) {
+  auto e = Ipv4Endpoint::parse(text);
+  if (!e) return notA(text, "IPV4:PORT");
+  return *e;
+}
+
+Result<Ipv6Prefix> OptionValue<Ipv6Prefix>::parse(std::string_view text) {
+  auto p = Ipv6Prefix::parse(text);
+  if (!p) return notA(text, "an IPv6 prefix (IPV6/LEN)");
+  // The parser clears host bits silently; a prefix with host bits set is likely a typo.
+  const auto address = Ipv6Address::parse(text.substr(0, text.find('/')));
+  if (address && *address != p->normalised().address) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("'{}' has bits set beyond /{} (did you mean {}?)", text, p->length,
+                                 p->normalised().toString()));
+  }
+  return *p;
+}
+
+Result<LogLevel> OptionValue<LogLevel>::parse(std::string_view text) {
+  LogLevel level{};
+  if (!parseLogLevel(text, level)) return notA(text, "a log level (debug, info, warn, error)");
+  return level;
+}
+
+std::string describeOrigin(std::string_view name, OptionSource source, std::string_view file) {
+  switch (source) {
+    case OptionSource::CommandLine:
+      return fmt::format("--{}", name);
+    case OptionSource::File:
+      return fmt::format("key '{}' in {}", name, file);
+    case OptionSource::Default:
+      break;
+  }
+  return fmt::format("--{} (default)", name);
+}
+
+OptionTable::OptionTable(std::string daemon_name) : daemon_name_(std::move(daemon_name)) {}
+
+OptionTable::Entry& OptionTable::addEntry(OptionInfo info) {
+  DSMIP_CHECK(info.name != "config");
+  for (const auto& e : entries_) DSMIP_CHECK(e->info.name != info.name);
+  infos_.push_back(info);
+  entries_.push_back(std::make_unique<Entry>());
+  entries_.back()->info = std::move(info);
+  return *entries_.back();
+}
+
+OptionTable& OptionTable::addCheck(std::function<Status()> check) {
+  checks_.push_back(std::move(check));
+  return *this;
+}
+
+OptionTable& OptionTable::addCommonOptions(LogLevel* log_level) {
+  return add("log-level", "LEVEL", "least severe log level written: debug, info, warn, error",
+             log_level);
+}
+
+void OptionTable::registerFlags(CLI::App& app) {
+  app.add_option("--config", config_path_,
+                 "TOML file whose keys are the long flag names (flags win over the file)")
+      ->type_name("PATH");
+  for (auto& e : entries_) {
+    std::string help = e->info.help;
+    if (e->info.required) help += " (required)";
+    if (e->info.repeatable) help += " (repeatable)";
+    CLI::Option* o = app.add_option("--" + e->info.name, e->flag_values, help);
+    o->type_name(e->info.value_name)->expected(1)->allow_extra_args(false);
+    o->multi_option_policy(e->info.repeatable ? CLI::MultiOptionPolicy::TakeAll
+                                              : CLI::MultiOptionPolicy::Throw);
+    if (!e->info.default_text.empty()) o->default_str(e->info.default_text);
+  }
+}
+
+Status OptionTable::applyValues(Entry& e, const std::vector<std::string>& values,
+                                OptionSource source, std::string_view origin) {
+  e.begin();
+  if (!e.info.repeatable && values.size() > 1) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("{}: takes one value, got {}",
+                                 describeOrigin(e.info.name, source, origin), values.size()));
+  }
+  for (const std::string& v : values) {
+    auto parsed = e.parse_one(v);
+    if (!parsed) {
+      const std::string& why = parsed.error().detail;
+      // Validation reasons do not quote the value; parse errors already do.
+      const bool quoted = why.find('\'') != std::string::npos;
+      return makeError(
+          ErrorCode::InvalidArgument,
+          quoted ? fmt::format("{}: {}", describeOrigin(e.info.name, source, origin), why)
+                 : fmt::format("{}: '{}' {}", describeOrigin(e.info.name, source, origin), v, why));
+    }
+  }
+  e.source = source;
+  return {};
+}
+
+Status OptionTable::resolve() {
+  if (config_path_.empty()) return resolveImpl(std::nullopt, "");
+  std::ifstream in(config_path_);
+  if (!in) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("--config: cannot read '{}'", config_path_));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return resolveImpl(text.str(), config_path_);
+}
+
+Status OptionTable::resolveWithToml(std::string_view toml_text, std::string_view origin) {
+  return resolveImpl(std::string(toml_text), origin);
+}
+
+namespace {
+
+// The values of a TOML node as text; an error reason if it cannot be an option value.
+Result<std::vector<std::string>> tomlValues(const toml::node& node, bool repeatable) {
+  std::vector<std::string> out;
+  auto scalar = [](const toml::node& n) -> std::optional<std::string> {
+    if (auto s = n.as_string()) return std::string(s->get());
+    if (auto i = n.as_integer()) return std::to_string(i->get());
+    if (auto f = n.as_floating_point()) return fmt::format("{}", f->get());
+    if (auto b = n.as_boolean()) return std::string(b->get() ? "true" : "false");
+    return std::nullopt;
+  };
+  if (const toml::array* array = node.as_array()) {
+    if (!repeatable) return makeError(ErrorCode::InvalidArgument, "takes one value, not an array");
+    for (const toml::node& element : *array) {
+      auto s = scalar(element);
+      if (!s) {
+        return makeError(ErrorCode::InvalidArgument, "array elements must be strings or numbers");
+      }
+      out.push_back(std::move(*s));
+    }
+    return out;
+  }
+  auto s = scalar(node);
+  if (!s) return makeError(ErrorCode::InvalidArgument, "must be a string, number or boolean");
+  out.push_back(std::move(*s));
+  return out;
+}
+
+}  // namespace
+
+Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
+                                std::string_view origin) {
+  std::optional<toml::table> file;
+  if (toml_text) {
+    try {
+      file = toml::parse(*toml_text, origin);
+    } catch (const toml::parse_error& e) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("{}: line {}, column {}: {}", origin, e.source().begin.line,
+                                   e.source().begin.column, e.description()));
+    }
+    for (const auto& [key, value] : *file) {
+      const bool known = std::any_of(entries_.begin(), entries_.end(),
+                                     [&](const auto& e) { return e->info.name == key.str(); });
+      if (!known) {
+        return makeError(ErrorCode::InvalidArgument,
+                         fmt::format("{}: unknown key '{}' (keys are the long flag names of "
+                                     "`dsmip {}`)",
+                                     origin, key.str(), daemon_name_));
+      }
+    }
+  }
+  for (auto& e : entries_) {
+    e->source = OptionSource::Default;
+    e->discard();
+    if (!e->flag_values.empty()) {
+      if (Status s = applyValues(*e, e->flag_values, OptionSource::CommandLine, origin); !s)
+        return s;
+    } else if (file && file->contains(e->info.name)) {
+      auto values = tomlValues(*file->get(e->info.name), e->info.repeatable);
+      if (!values) {
+        return makeError(
+            ErrorCode::InvalidArgument,
+            fmt::format("{}: {}", describeOrigin(e->info.name, OptionSource::File, origin),
+                        values.error().detail));
+      }
+      if (Status s = applyValues(*e, *values, OptionSource::File, origin); !s) return s;
+    }
+  }
+  // Missing required options after every given value parsed (a typo is reported first).
+  for (auto& e : entries_) {
+    if (e->info.required && e->source == OptionSource::Default) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("--{} is required (on the command line or as key '{}' in "
+                                   "the --config file)",
+                                   e->info.name, e->info.name));
+    }
+  }
+  // Nothing is applied before every value parsed: a failure leaves the targets untouched.
+  for (auto& e : entries_) e->commit();
+  for (const auto& check : checks_) {
+    Status s = check();
+    if (!s) {
+      // The check names the option ("prefix: …"): say where its value came from.
+      std::string detail = s.error().detail;
+      const std::size_t colon = detail.find(':');
+      if (colon != std::string::npos) {
+        const std::string name = detail.substr(0, colon);
+        for (const auto& e : entries_) {
+          if (e->info.name == name) {
+            detail = describeOrigin(name, e->source, origin) + detail.substr(colon);
+            break;
+          }
+        }
+      }
+      return makeError(ErrorCode::InvalidArgument, std::move(detail));
+    }
+  }
+  return {};
+}
+
+OptionSource OptionTable::sourceOf(std::string_view name) const {
+  for (const auto& e : entries_) {
+    if (e->info.name == name) return e->source;
+  }
+  return OptionSource::Default;
+}
+
+std::string OptionTable::markdownTable() const {
+  std::string out = "| Flag | TOML key | Default | Meaning |\n| --- | --- | --- | --- |\n";
+  out +=
+      fmt::format("| `--config PATH` | — | — | TOML file whose keys are the long flag names |\n");
+  for (const OptionInfo& i : infos_) {
+    std::string def =
+        i.required ? "required" : (i.default_text.empty() ? "—" : "`" + i.default_text + "`");
+    out += fmt::format("| `--{} {}`{} | `{}` | {} | {} |\n", i.name, i.value_name,
+                       i.repeatable ? " (repeatable)" : "", i.name, def, i.help);
+  }
+  return out;
+}
+
+}  // namespace dsmip::daemon
