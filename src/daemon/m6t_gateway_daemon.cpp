@@ -201,16 +201,21 @@ void GatewayDaemon::logVerdict(const m6t::GatewayVerdict& v, const Ipv4Endpoint*
   }
   if (v.drop == m6t::GatewayDrop::None) return;
   const auto reason = static_cast<std::size_t>(v.drop);
-  if (!log::enabled(LogLevel::Warn) || !drop_log_.allow(reason, now)) return;
+  // The kernel's own multicast on the device is expected noise.
+  const LogLevel level =
+      v.drop == m6t::GatewayDrop::TunMulticast ? LogLevel::Debug : LogLevel::Warn;
+  if (!log::enabled(level) || !drop_log_.allow(reason, now)) return;
   std::string detail;
   if (v.drop == m6t::GatewayDrop::StateMismatch || v.drop == m6t::GatewayDrop::KeepaliveMismatch) {
     if (const m6t::GatewayState* s = core_.states().find(v.mobile_node)) {
       detail = fmt::format(" (its state is bound to {})", s->endpoint.toString());
     }
   }
-  log::warn("drop {}: {}{}{}{}", m6t::gatewayDropName(v.drop),
-            v.mobile_node.isUnspecified() ? std::string("-") : v.mobile_node.toString(),
-            from ? " from " + from->toString() : std::string(), detail, drop_log_.suffix(reason));
+  log::write(level, fmt::format(
+                        "drop {}: {}{}{}{}", m6t::gatewayDropName(v.drop),
+                        v.mobile_node.isUnspecified() ? std::string("-") : v.mobile_node.toString(),
+                        from ? " from " + from->toString() : std::string(), detail,
+                        drop_log_.suffix(reason)));
 }
 
 void GatewayDaemon::queueSend(m6t::SocketId socket, const Ipv4Endpoint& to, ByteView payload) {

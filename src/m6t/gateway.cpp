@@ -50,6 +50,8 @@ std::string_view gatewayDropName(GatewayDrop reason) {
       return "keepalive-mismatch";
     case GatewayDrop::TunMalformed:
       return "tun-malformed";
+    case GatewayDrop::TunMulticast:
+      return "tun-multicast";
     case GatewayDrop::SourceNotHomeAgent:
       return "source-not-home-agent";
     case GatewayDrop::NoState:
@@ -246,6 +248,7 @@ GatewayVerdict Gateway::onTunPacket(PacketBuffer& packet, TimePoint now) {
   if (!decoded) return drop(GatewayDrop::TunMalformed);
   const Ipv6Address source = decoded->header.source;
   const Ipv6Address destination = decoded->header.destination;
+  if (destination.isMulticast()) return drop(GatewayDrop::TunMulticast, destination);
   // An ICMPv6 error (RFC 4443 §2.1: type < 128) from a router between here and the HA must
   // reach the MN (PMTUD at the IPv6 level, m6t §2.6); everything else must come from a HA.
   const bool icmp_error = decoded->upper_layer_protocol == wire::ip_protocol::kIcmpv6 &&

@@ -70,6 +70,7 @@ enum class GatewayDrop : std::uint8_t {
   KeepaliveMismatch,        // keep-alive whose IPv4 address/port/socket differ from the state's
   // IPv6 packets from the home-agent side (TUN).
   TunMalformed,        // not a well-formed IPv6 packet
+  TunMulticast,        // to a multicast address (the kernel's own MLD/ND on the device)
   SourceNotHomeAgent,  // neither from a home agent nor an ICMPv6 error
   NoState,             // no state for the destination
   TooBig,              // larger than the state's tunnel MTU (Packet Too Big sent)

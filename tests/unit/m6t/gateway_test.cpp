@@ -374,6 +374,12 @@ TEST_F(GatewayTest, DropsMalformedTunPackets) {
   EXPECT_EQ(gw_.onTunPacket(p, clock_.now()).drop, GatewayDrop::TunMalformed);
 }
 
+TEST_F(GatewayTest, DropsMulticastFromTheTun) {
+  PacketBuffer p = echoRequest(Ipv6Address{}, v6("ff02::16"));
+  EXPECT_EQ(gw_.onTunPacket(p, clock_.now()).drop, GatewayDrop::TunMulticast);
+  EXPECT_EQ(gw_.stats().dropped(GatewayDrop::TunMulticast), 1u);
+}
+
 TEST_F(GatewayTest, DropsTrafficNotFromAHomeAgent) {
   establish(kMn);
   EXPECT_EQ(fromHa(kMn, v6("2001:db8:99::1")).drop, GatewayDrop::SourceNotHomeAgent);
