@@ -92,13 +92,10 @@ DeadlineTimer::DeadlineTimer(platform::EventLoop& loop, std::function<void(TimeP
       }) {}
 
 void DeadlineTimer::follow(std::optional<TimePoint> deadline) {
-  if (deadline == armed_) return;
+  // Nothing due, or due no earlier than what is armed: leave the timer as it is.
+  if (!deadline || (armed_ && *armed_ <= *deadline)) return;
   armed_ = deadline;
-  if (deadline) {
-    timer_.arm(*deadline);
-  } else {
-    timer_.cancel();
-  }
+  timer_.arm(*deadline);
 }
 
 }  // namespace dsmip::daemon

@@ -68,14 +68,19 @@ class DaemonRuntime {
   std::vector<std::function<void()>> stop_hooks_;
 };
 
-/// Keeps one timer armed at a core's next deadline: call follow(core.nextDeadline()) after
-/// handing the core anything; it re-arms only when the deadline changed.
+/// Keeps one timer armed no later than a core's next deadline: call
+/// follow(core.nextDeadline()) after handing the core anything. It re-arms only when the
+/// deadline moves earlier (or nothing is armed): a deadline that moved later (traffic pushing a
+/// keep-alive back, on every packet) costs nothing; the armed timer fires early, the core finds
+/// nothing due, and follow() then arms the real deadline. Cores must accept early onTimer()
+/// calls (they compare times, never count calls).
 class DeadlineTimer {
  public:
   DeadlineTimer(platform::EventLoop& loop, std::function<void(TimePoint now)> on_due);
   DeadlineTimer(const DeadlineTimer&) = delete;
   DeadlineTimer& operator=(const DeadlineTimer&) = delete;
   void follow(std::optional<TimePoint> deadline);
+  /// When the timer fires next (possibly before the core's deadline); nullopt if disarmed.
   [[nodiscard]] std::optional<TimePoint> deadline() const { return armed_; }
 
  private:

@@ -6,6 +6,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <vector>
 
 #include "platform/clock.hpp"
 #include "platform/sysctl.hpp"
@@ -17,23 +18,26 @@ namespace {
 
 using namespace std::chrono_literals;
 
-TEST(DeadlineTimerTest, FollowsTheCoreDeadline) {
+TEST(DeadlineTimerTest, ArmsEarlierDeadlinesOnly) {
   auto loop = platform::EventLoop::create();
   ASSERT_TRUE(loop.has_value());
-  int fired = 0;
-  DeadlineTimer timer(**loop, [&](TimePoint) { ++fired; });
-  const TimePoint soon = platform::monotonicNow() + 20ms;
-  timer.follow(soon);
-  EXPECT_EQ(timer.deadline(), soon);
-  timer.follow(soon);  // unchanged: no re-arm
-  timer.follow(std::nullopt);
-  EXPECT_FALSE(timer.deadline().has_value());
-  ASSERT_TRUE((*loop)->runOnce(50ms).has_value());
-  EXPECT_EQ(fired, 0);  // cancelled
-  timer.follow(platform::monotonicNow());
-  ASSERT_TRUE((*loop)->runOnce(1s).has_value());
-  EXPECT_EQ(fired, 1);
-  EXPECT_FALSE(timer.deadline().has_value());  // fired: nothing armed
+  std::vector<TimePoint> fired;
+  DeadlineTimer timer(**loop, [&](TimePoint now) { fired.push_back(now); });
+  const TimePoint base = platform::monotonicNow();
+  timer.follow(base + 30ms);
+  EXPECT_EQ(timer.deadline(), base + 30ms);
+  timer.follow(base + 60ms);  // later: the armed timer stays (it will fire early)
+  EXPECT_EQ(timer.deadline(), base + 30ms);
+  timer.follow(std::nullopt);  // nothing due: also left armed
+  EXPECT_EQ(timer.deadline(), base + 30ms);
+  timer.follow(base + 10ms);  // earlier: re-armed
+  EXPECT_EQ(timer.deadline(), base + 10ms);
+  while (fired.empty()) ASSERT_TRUE((*loop)->runOnce(1s).has_value());
+  EXPECT_GE(fired[0], base + 10ms);
+  EXPECT_LT(fired[0], base + 30ms);
+  EXPECT_FALSE(timer.deadline().has_value());  // fired: nothing armed until the next follow()
+  timer.follow(base + 60ms);
+  EXPECT_EQ(timer.deadline(), base + 60ms);
 }
 
 TEST(ControlPathTest, DefaultUnderRunDsmip) {
