@@ -169,7 +169,6 @@ MobileNodeActions MobileNode::onCareOfChange(const std::optional<CareOfAddress>&
                                              TimePoint now, std::chrono::nanoseconds unix_time) {
   MobileNodeActions out;
   if (state_ == MobileNodeState::Stopped || care_of == care_of_) return out;
-  const bool moved = care_of_.has_value() && care_of.has_value();
   care_of_ = care_of;
   if (stopping_) {
     // The deregistration under way keeps its own source; a lost link only ends it sooner.
@@ -184,7 +183,9 @@ MobileNodeActions MobileNode::onCareOfChange(const std::optional<CareOfAddress>&
     updateDataPath(now, out);
     return out;
   }
-  if (moved) ++stats_.movements;
+  // A movement is a new address, also when an outage came in between.
+  if (last_care_of_address_ && *last_care_of_address_ != care_of_->address) ++stats_.movements;
+  last_care_of_address_ = care_of_->address;
   // A NAT on the new path is a new mapping: keep-alive state starts over.
   keepalive_outstanding_since_.reset();
   keepalive_misses_ = 0;

@@ -362,6 +362,7 @@ class MobileNode {
   RandomSource& random_;
   MobileNodeState state_ = MobileNodeState::Idle;
   std::optional<CareOfAddress> care_of_;
+  std::optional<Ipv4Address> last_care_of_address_;  // the last one known, across outages
   std::vector<PrefixState> prefixes_;
   std::optional<Attempt> attempt_;
   std::optional<Binding> binding_;
