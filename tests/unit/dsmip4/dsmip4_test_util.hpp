@@ -171,7 +171,7 @@ inline Bytes ipv4Packet(Ipv4Address source, Ipv4Address destination, std::uint8_
   PacketBuffer b;
   Bytes payload(payload_size, 0x5a);
   EXPECT_TRUE(b.assign(payload));
-  EXPECT_TRUE(wire::prependUdp(b, 1111, 2222, wire::UdpOverIpv4{source, destination, true}));
+  EXPECT_TRUE(wire::prependUdp(b, 3333, 4444, wire::UdpOverIpv4{source, destination, true}));
   wire::Ipv4Header h;
   h.tos = tos;
   h.identification = 7;
