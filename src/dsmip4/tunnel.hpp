@@ -135,7 +135,8 @@ enum class ReceiveVerdict : std::uint8_t {
   Deliver,   // the buffer now holds the inner IPv4 or IPv6 packet: write it to the TUN
   Reply,     // HA: a UDP keep-alive; the buffer holds the answer, send it with `reply`
   Consumed,  // MN: the answer to one of its keep-alives; nothing to do
-  Drop,      // drop; `reason` says why and the buffer is unchanged
+  Drop,      // drop; `reason` says why; the buffer still holds the packet as received (octets
+             // beyond an IPv4 Total Length may have been cut), for the daemon's log
 };
 struct ReceiveDecision {
   ReceiveVerdict verdict = ReceiveVerdict::Drop;
