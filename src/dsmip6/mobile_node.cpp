@@ -316,6 +316,12 @@ void MobileNode::sendBindingUpdate(Entry& entry, TimePoint now, MobileNodeAction
   }
   entry.send_pending = false;
   const bool ipv4 = entry.target && isIpv4(entry.target->address);
+  if (ipv4 && !config_.home_agent_ipv4) {
+    // The home agent's IPv4 address went away (DNS) while this BU waited: nothing to send to.
+    entry.outstanding = true;
+    entry.retransmit_at = TimePoint::max();
+    return;
+  }
   wire::BindingUpdate bu;
   bu.sequence = ++entry.sequence;
   bu.set(wire::kBuFlagAcknowledge);
@@ -619,7 +625,8 @@ void MobileNode::acceptBinding(Entry& entry, const wire::BindingAck& ack, TimePo
     path.encapsulation =
         udp ? (tlv ? Encapsulation::UdpTlv : Encapsulation::Udp) : Encapsulation::Ipv4;
     path.local = Ipv4Endpoint{std::get<Ipv4Address>(target.address), config_.local_udp_port};
-    path.home_agent_ipv4 = Ipv4Endpoint{*config_.home_agent_ipv4, config_.home_agent_udp_port};
+    path.home_agent_ipv4 =
+        Ipv4Endpoint{config_.home_agent_ipv4.value_or(Ipv4Address{}), config_.home_agent_udp_port};
     path.nat_detected = nat_detected;
     // Keep-alives (RFC 5555 §4.3): the suggested time, 0 = default; all ones = none needed. A BA
     // without the option (non-conforming) gets them too, as the path may still be NATed.
@@ -909,7 +916,7 @@ void MobileNode::sendMobilePrefixSolicitation(TimePoint now, MobileNodeActions& 
     wire::Ipv6Extensions ext;
     ext.home_address = primary.home_address;
     packet = finishIcmpv6Packet(icmp, *coa6, config_.home_agent, ext);
-  } else {
+  } else if (config_.home_agent_ipv4) {
     // From IPv4 the home address is the source already (the Home Address option of RFC 5555
     // §2.2 would repeat it); UDP when the tunnel is UDP, else IPv6-in-IPv4.
     packet = finishIcmpv6Packet(icmp, primary.home_address, config_.home_agent);

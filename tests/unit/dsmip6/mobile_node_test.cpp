@@ -700,8 +700,10 @@ TEST_F(MobileNodeIpv4Test, PrefixRequestedWithPThenRefreshedWithGrant) {
   a.options = {ipv4Ack(kIpv4Mnp.address, 24)};
   EXPECT_EQ(actionsOf<ConfigureIpv4Prefix>(ack(*bu, a)),
             (std::vector<ConfigureIpv4Prefix>{{kIpv4Mnp, true}}));
-  const auto* refresh =
-      wire::findOption<wire::Ipv4HomeAddressOption>(onlyBu(tick(320s))->bu.options);
+  const auto refresh_bu = onlyBu(tick(320s));
+  ASSERT_TRUE(refresh_bu);
+  const auto* refresh = wire::findOption<wire::Ipv4HomeAddressOption>(refresh_bu->bu.options);
+  ASSERT_NE(refresh, nullptr);
   EXPECT_FALSE(refresh->prefix_requested);
   EXPECT_EQ(refresh->home_address, kIpv4Mnp.address);
   EXPECT_EQ(refresh->prefix_length, 24);
