@@ -277,6 +277,9 @@ class HomeAgent {
     Ipv6TunnelMode mode = Ipv6TunnelMode::ToHomeAddress;
   };
   struct Binding {
+    // A user-provided constructor: clang treats a nested class with default member
+    // initialisers as not default-constructible inside the enclosing class (std::optional).
+    Binding() {}  // NOLINT(modernize-use-equals-default)
     Ipv4Address care_of_address;
     Ipv4Endpoint request_source;
     bool nat_detected = false;
