@@ -39,27 +39,27 @@ check_skips() {  # $1 = ctest log; fails when root and anything was skipped or n
   fi
 }
 
-step "build: dev (Debug, warnings as errors)"
-cmake --preset dev >/dev/null
-cmake --build build/dev -j "$jobs"
+step "build: ci (Debug without debug info, warnings as errors)"
+cmake --preset ci >/dev/null
+cmake --build build/ci -j "$jobs"
 
 step "test: all tests (dev build)"
 log=$(mktemp)
 set +e
-(cd build/dev && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log"
+(cd build/ci && ctest -j "$jobs" --output-on-failure --timeout 600) 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
 set -e
 check_skips "$log" || rc=1
-summary+=("dev: $(grep -E 'tests passed' "$log" | tail -1)")
-[ "$rc" -eq 0 ] || { echo "run-tests: FAILED in the dev build" >&2; exit 1; }
+summary+=("all tests: $(grep -E 'tests passed' "$log" | tail -1)")
+[ "$rc" -eq 0 ] || { echo "run-tests: FAILED in the ci build" >&2; exit 1; }
 
 step "build: asan (ASan + UBSan)"
-cmake --preset asan >/dev/null
-cmake --build build/asan -j "$jobs" --target unit_tests
+cmake --preset ci-asan >/dev/null
+cmake --build build/ci-asan -j "$jobs" --target unit_tests
 
 step "test: unit tests under ASan + UBSan"
 set +e
-(cd build/asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+(cd build/ci-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
    UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest -j "$jobs" -L unit -LE lint --output-on-failure --timeout 600) 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
