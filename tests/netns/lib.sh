@@ -143,6 +143,14 @@ show_json() { in_ns "$1" "$DSMIP" show --control "$2" --json; }
 # json_get JSON JQ-FILTER: one value (raw).
 json_get() { jq -r "$2" <<<"$1"; }
 
+# capture_has FILE FILTER [DECODE-AS]: the (growing) capture file holds a packet matching FILTER.
+# Capture writes lag the wire: wait for the last expected packet before stopping a capture.
+capture_has() {
+  local args=(-r "$1" -Y "$2")
+  [ -n "${3:-}" ] && args+=(-d "$3")
+  tshark "${args[@]}" 2>/dev/null | grep -q .
+}
+
 # tshark_clean FILE [DECODE-AS]: no malformed packet and no expert error in a capture.
 tshark_clean() {
   local file=$1 decode=${2:-}

@@ -25,6 +25,8 @@ log "idle for 6 s"
 sleep 6
 
 ping_ha >/dev/null || fail "no traffic after the idle period"
+wait_until 5 capture_has "$capture" "icmpv6.type == 129" "udp.port==$GW_PORT,teredo" ||
+  fail "the echo reply is not in the capture"
 stop_pid "$capture_pid" INT
 [ "$(mn_address)" = "$address" ] || fail "the client changed its address"
 [ "$(nat_mapped_port)" = "$port" ] || fail "the NAT mapping changed ($port -> $(nat_mapped_port))"

@@ -19,7 +19,7 @@ wait_until 3 bash -c "grep -q 'icmp_seq=5 ' $NETNS_TMP/background.log" || fail "
 log "flushing the NAT's conntrack table"
 t0=$(date +%s%N)
 in_ns "$NAT" conntrack -F 2>/dev/null
-probe() { ping_ha -W 0.2; }
+probe() { ping_ha -W 0.1; }
 wait_until 8 probe || fail "the ping did not resume"
 resumed=$(elapsed_since "$t0")
 log "ping resumed after ${resumed}s"

@@ -17,9 +17,9 @@ address=$(mn_address)
 in_ns "$MN" ping -6 -n -c 5 -i 0.2 -W 2 "$HA_ADDRESS" >/dev/null || fail "ping failed"
 # Large packets near the tunnel MTU (1472 - 40 - 8 = 1424 octets of echo data).
 in_ns "$MN" ping -6 -n -c 2 -i 0.2 -W 2 -s 1424 "$HA_ADDRESS" >/dev/null || fail "large ping failed"
-# Wait for one keep-alive round trip as well (1 s interval).
-wait_until 5 bash -c "[ \"\$(ip netns exec $GW $DSMIP show --control $GW_CONTROL --json | jq '.counters[\"keepalive-replies-sent\"]')\" -ge 1 ]" ||
-  fail "no keep-alive was answered"
+# Wait until a keep-alive and its reply are in the capture (1 s interval).
+wait_until 5 capture_has "$capture" "ipv6.src == fe80::1 && ipv6.nxt == 59" "udp.port==$GW_PORT,teredo" ||
+  fail "no keep-alive reply captured"
 stop_pid "$capture_pid" INT
 
 decode="udp.port==$GW_PORT,teredo"
