@@ -20,6 +20,15 @@ Unexpected<Error> invalid(std::string detail) {
   return makeError(ErrorCode::InvalidArgument, std::move(detail));
 }
 
+// Prefix parsing clears host bits; a route given with host bits set ("10.1.0.1/24") is a typo
+// the kernel would refuse, so the text's address must equal the parsed (cleared) one.
+template <typename Address>
+bool hostBitsSet(std::string_view text, const Address& parsed) {
+  const auto slash = text.find('/');
+  const auto given = Address::parse(text.substr(0, slash));
+  return !given || *given != parsed;
+}
+
 std::optional<std::string> notEmpty(const std::string& s) {
   if (s.empty()) return "must not be empty";
   return std::nullopt;
@@ -417,7 +426,7 @@ void declareMobileNodeOptions(OptionTable& table, MobileNodeDaemonConfig& c) {
         c.routes6.clear();
         for (const std::string& text : c.route) {
           if (auto p4 = Ipv4Prefix::parse(text)) {
-            if (p4->normalised() != *p4) {
+            if (hostBitsSet<Ipv4Address>(text, p4->address)) {
               return invalid(fmt::format("route: '{}' has bits set beyond /{}", text, p4->length));
             }
             if (p4->contains(core.home_agent)) {
@@ -428,7 +437,7 @@ void declareMobileNodeOptions(OptionTable& table, MobileNodeDaemonConfig& c) {
             }
             c.routes4.push_back(*p4);
           } else if (auto p6 = Ipv6Prefix::parse(text)) {
-            if (p6->normalised() != *p6) {
+            if (hostBitsSet<Ipv6Address>(text, p6->address)) {
               return invalid(fmt::format("route: '{}' has bits set beyond /{}", text, p6->length));
             }
             c.routes6.push_back(*p6);

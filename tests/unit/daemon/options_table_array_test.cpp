@@ -91,8 +91,9 @@ interval = "2s"
 
 TEST_F(TableArrayTest, ErrorsNameTheTableAndTheKey) {
   declare(Presence::Required);
-  Status s = resolve("[[peer]]\naddress = \"192.0.2.1\"\n[[peer]]\naddress = \"192.0.2.2\"\n"
-                     "weight = 200\n");
+  Status s = resolve(
+      "[[peer]]\naddress = \"192.0.2.1\"\n[[peer]]\naddress = \"192.0.2.2\"\n"
+      "weight = 200\n");
   ASSERT_FALSE(s);
   EXPECT_EQ(s.error().detail,
             "key 'weight' in [[peer]] #2 of test.toml: '200' must be between 1 and 100");
@@ -124,16 +125,16 @@ TEST_F(TableArrayTest, RequiredArrayMustHaveATable) {
   EXPECT_EQ(s.error().detail, "peer: at least one [[peer]] table is required in test.toml");
   s = resolve("peer = []\n");
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().detail,
-            "key 'peer' in test.toml: at least one [[peer]] table is required");
+  EXPECT_EQ(s.error().detail, "key 'peer' in test.toml: at least one [[peer]] table is required");
 }
 
 TEST_F(TableArrayTest, NotAnArrayOfTablesIsAnError) {
   declare(Presence::Optional);
   Status s = resolve("peer = 5\n");
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().detail, "key 'peer' in test.toml: must be an array of tables ([[peer]] "
-                              "sections)");
+  EXPECT_EQ(s.error().detail,
+            "key 'peer' in test.toml: must be an array of tables ([[peer]] "
+            "sections)");
   s = resolve("peer = [1, 2]\n");
   EXPECT_FALSE(s);
 }
@@ -169,10 +170,8 @@ TEST_F(TableArrayTest, DescribedForHelpAndDocumentation) {
             std::string::npos)
       << md;
   EXPECT_NE(md.find("| — | `[[peer]]` `weight` | `7` | a weight |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| — | `[[peer]]` `prefix` (list) | — | prefixes |"), std::string::npos)
-      << md;
-  EXPECT_NE(md.find("| — | `[[peer]]` `address` | required | the peer |"), std::string::npos)
-      << md;
+  EXPECT_NE(md.find("| — | `[[peer]]` `prefix` (list) | — | prefixes |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| — | `[[peer]]` `address` | required | the peer |"), std::string::npos) << md;
   // The table array is not an option: no flag, not in options().
   for (const OptionInfo& i : table_.options()) EXPECT_NE(i.name, "peer");
 }
