@@ -13,8 +13,8 @@ mn2=$(show_json "$MN2" "$MN2_CONTROL")
 status_of() { jq -r --arg p "$2" '.prefixes[] | select(.prefix == $p) | "\(.status) \(.reply_code)"' <<<"$1"; }
 [ "$(status_of "$mn2" "$MN2_PREFIX")" = "accepted 0" ] || fail "mn2's own prefix: $mn2"
 [ "$(status_of "$mn2" "$MN1_PREFIX")" = "rejected 8" ] || fail "the overlapping prefix: $mn2"
-in_ns "$MN2" ip -6 addr show dev mip4mn0 | grep -q "2001:db8:b::1/128" || fail "mn2 lacks its address"
-in_ns "$MN2" ip -6 addr show dev mip4mn0 | grep -q "2001:db8:a::" && fail "mn2 configured mn1's prefix"
+shows "$MN2" "2001:db8:b::1/128" ip -6 addr show dev mip4mn0 || fail "mn2 lacks its address"
+shows "$MN2" "2001:db8:a::" ip -6 addr show dev mip4mn0 && fail "mn2 configured mn1's prefix"
 
 ha=$(show_json "$HA" "$HA_CONTROL")
 [ "$(json_get "$ha" '.counters["prefix-overlaps-refused"]')" -ge 1 ] || fail "no overlap counted"
@@ -25,6 +25,6 @@ ha=$(show_json "$HA" "$HA_CONTROL")
 ping_from "$CN" "$MN1_ADDRESS6" -6 || fail "mn1's prefix no longer reachable"
 ping_from "$CN" "$MN2_ADDRESS6" -6 || fail "mn2's prefix not reachable"
 # The text form tells it too.
-in_ns "$MN2" "$DSMIP" show --control "$MN2_CONTROL" | grep -q "prefix $MN1_PREFIX  rejected" ||
+shows "$MN2" "prefix $MN1_PREFIX  rejected" "$DSMIP" show --control "$MN2_CONTROL" ||
   fail "show (text) lacks the rejection"
 log PASS

@@ -158,3 +158,12 @@ expect_json() {
 expected: $expected
 actual:   $actual"
 }
+
+# shows NS PATTERN CMD...: the output of CMD (run in NS) matches the grep pattern. (Not a pipe
+# into grep -q: with pipefail, grep leaving early can fail the writer with SIGPIPE.)
+shows() {
+  local ns=$1 pattern=$2 out
+  shift 2
+  out=$(in_ns "$ns" "$@" 2>&1) || true
+  grep -q -- "$pattern" <<<"$out"
+}
