@@ -192,6 +192,22 @@ Status HomeAgentDaemon::start() {
   system_.emplace(tun_->ifindex(), home_ifindex_);
 
   platform::InstalledState& installed = runtime_.installed();
+  // The home agent's end of the tunnels' link (RFC 4213 §3.7, fe80::HA): the source with which
+  // it (a DHCPv6 server or relay, RFC 5454 §3.7.1) reaches a mobile node's registered
+  // link-local address.
+  {
+    platform::AddressOptions address_options;
+    address_options.no_dad = true;
+    address_options.no_prefix_route = true;
+    const Ipv6Prefix link_local{dsmip4::tunnelLinkLocalAddress(address), 128};
+    if (Status s = installed.addAddress(tun_->ifindex(), link_local, address_options,
+                                        platform::IfExists::Adopt);
+        !s) {
+      return makeError(ErrorCode::SystemError,
+                       fmt::format("cannot add {} to {}: {}", link_local.toString(), tun_->name(),
+                                   s.error().toString()));
+    }
+  }
   // Proxy ARP answers only when forwarding is on; the home side's packets are forwarded into
   // the TUN; proxy_delay 0 answers ARP requests at once (not after up to 0.8 s).
   for (const auto& [key, value] :

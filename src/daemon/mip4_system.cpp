@@ -14,6 +14,8 @@ platform::Route routeInto(int ifindex, const platform::IpPrefix& destination, st
   return r;
 }
 
+Ipv6Prefix linkLocalPrefix() { return *Ipv6Prefix::parse("fe80::/64"); }
+
 }  // namespace
 
 SystemChanges HomeAgentSystem::plan(const dsmip4::InterceptHomeAddress& action) {
@@ -102,9 +104,12 @@ SystemChanges MobileNodeSystem::plan(const dsmip4::ConfigureIpv6Prefix& action) 
   const bool present = prefixes_.contains(prefix);
   if (action.enable && !present) {
     out.emplace_back(AddAddress{config_.tun_ifindex, Ipv6Prefix{action.address, 128}});
-    if (!action.link_local) {
-      // Link-local registrations (RFC 5454 §3.7.1) carry DHCPv6 and MLD on the TUN's own link:
-      // the address is enough. Global prefixes are routed and select the tunnel's table.
+    if (action.link_local) {
+      // Link-local registrations (RFC 5454 §3.7.1) carry DHCPv6 on the tunnel's own link: the
+      // address and the link's fe80::/64, so that the home agent's fe80::HA is reachable.
+      out.emplace_back(AddRoute{tunRoute(linkLocalPrefix(), platform::kMainTable)});
+    } else {
+      // Global prefixes are routed and select the tunnel's table.
       out.emplace_back(AddRoute{tunRoute(prefix, platform::kMainTable)});
       out.emplace_back(AddRule{fromRule(prefix)});
       if (globalPrefixes() == 0) {
@@ -117,7 +122,9 @@ SystemChanges MobileNodeSystem::plan(const dsmip4::ConfigureIpv6Prefix& action) 
   } else if (!action.enable && present) {
     const ConfiguredPrefix configured = prefixes_.at(prefix);
     prefixes_.erase(prefix);
-    if (!configured.link_local) {
+    if (configured.link_local) {
+      out.emplace_back(RemoveRoute{tunRoute(linkLocalPrefix(), platform::kMainTable)});
+    } else {
       if (globalPrefixes() == 0) {
         for (auto it = config_.routes6.rbegin(); it != config_.routes6.rend(); ++it) {
           out.emplace_back(RemoveRoute{tunRoute(*it, platform::kMainTable)});

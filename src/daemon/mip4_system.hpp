@@ -12,7 +12,9 @@
 //                                        configured IPv4 routes into the TUN (main table)
 //                ConfigureIpv6Prefix   → the address/128 on the TUN, the prefix routed into the
 //                                        TUN, rule "from prefix lookup table"; the configured
-//                                        IPv6 routes while at least one prefix is configured
+//                                        IPv6 routes while at least one prefix is configured;
+//                                        a link-local registration: the address/128 and the
+//                                        tunnel link's fe80::/64 into the TUN
 //
 // Replies and everything the applications send from the home address or a registered prefix
 // thus go into the TUN, where the core tunnels them; the daemon's own sockets, bound to the

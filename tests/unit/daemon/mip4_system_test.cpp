@@ -139,15 +139,19 @@ TEST(MobileNodeSystemTest, PrefixesGetAnAddressARouteARuleAndTheConfiguredRoutes
   EXPECT_TRUE(system.plan(off).empty());
 }
 
-TEST(MobileNodeSystemTest, ALinkLocalRegistrationIsOnlyAnAddress) {
+TEST(MobileNodeSystemTest, ALinkLocalRegistrationIsTheAddressAndTheTunnelLink) {
   MobileNodeSystem system = mobileNodeSystem();
   const Ipv6Address link_local = *Ipv6Address::parse("fe80::a01:5");
+  const platform::IpPrefix link = *Ipv6Prefix::parse("fe80::/64");
   const dsmip4::ConfigureIpv6Prefix on{Ipv6Prefix{link_local, 128}, link_local, true,
                                        dsmip4::Ipv6TunnelMode::ToHomeAddress, true};
-  EXPECT_EQ(system.plan(on), (SystemChanges{AddAddress{kTun, Ipv6Prefix{link_local, 128}}}));
+  // No rule, no configured routes: DHCPv6 on the tunnel link only.
+  EXPECT_EQ(system.plan(on), (SystemChanges{AddAddress{kTun, Ipv6Prefix{link_local, 128}},
+                                            AddRoute{route(kTun, link, platform::kMainTable)}}));
   dsmip4::ConfigureIpv6Prefix off = on;
   off.enable = false;
-  EXPECT_EQ(system.plan(off), (SystemChanges{RemoveAddress{kTun, Ipv6Prefix{link_local, 128}}}));
+  EXPECT_EQ(system.plan(off), (SystemChanges{RemoveRoute{route(kTun, link, platform::kMainTable)},
+                                             RemoveAddress{kTun, Ipv6Prefix{link_local, 128}}}));
 }
 
 TEST(Mip4SystemTest, ChangesAreDescribedForLogs) {
