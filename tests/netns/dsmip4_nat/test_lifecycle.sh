@@ -71,6 +71,10 @@ shows "$HA" . ip -6 route show "$MN1_PREFIX" && fail "the prefix route is still 
 in_ns "$MN1" ip link show mip4mn0 >/dev/null 2>&1 && fail "mn1's TUN is still there"
 shows "$MN1" "lookup 434" ip rule show && fail "mn1's rules are still there"
 
+# The MN-HA key appears in no log line (debug level included).
+grep -qi 00112233445566778899aabbccddeeff "$NETNS_TMP/ha.log" "$NETNS_TMP/mn1.log" &&
+  fail "a log shows the key"
+
 stop_pid "$HA_PID" INT
 [ "$STOPPED_STATUS" = 0 ] || fail "home agent exit status $STOPPED_STATUS"
 in_ns "$HA" ip link show mip4ha0 >/dev/null 2>&1 && fail "the home agent's TUN is still there"

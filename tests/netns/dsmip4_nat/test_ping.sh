@@ -2,7 +2,8 @@
 # Scenario: mn1 (public care-of address) and mn2 (behind the NAT) register their IPv4 home
 # addresses and IPv6 prefixes; the correspondent on the home link pings an address inside each
 # prefix and each home address. mn1's IPv6 is tunnelled straight to its care-of address (code 1,
-# IPv6-in-IPv4), mn2's inside the home-address tunnel (code 0) carried in UDP Tunnel Data.
+# IPv6-in-IPv4), mn2's inside the home-address tunnel (code 0) carried in UDP Tunnel Data; mn2's
+# keep-alives hold the NAT mapping.
 source "$(dirname "$0")/topology.sh"
 topology_up
 start_ha
@@ -32,6 +33,18 @@ b2=$(ha_binding "$MN2_HOA")
 [[ "$(json_get "$b2" .udp_endpoint)" == "$NAT_OUTSIDE":* ]] || fail "mn2's UDP endpoint: $b2"
 [ "$(json_get "$b2" '.prefixes[0].prefix')" = "$MN2_PREFIX" ] || fail "mn2's prefix: $b2"
 [ "$(json_get "$b2" '.prefixes[0].mode')" = home-address ] || fail "mn2's prefix mode: $b2"
-echo "$ha" >"$NETNS_TMP/ha.json"
 log "$(jq -c '.bindings' <<<"$ha")"
+
+# mn2 keeps its NAT mapping with keep-alives every 5 s (the interval the home agent granted);
+# each is answered.
+keepalive_answered() {
+  [ "$(json_get "$(show_json "$MN2" "$MN2_CONTROL")" '.counters["keepalive-replies"]')" -ge 1 ]
+}
+wait_until 8 keepalive_answered || fail "no keep-alive answered"
+mn2=$(show_json "$MN2" "$MN2_CONTROL")
+[ "$(json_get "$mn2" .keepalive_interval_s)" = 5 ] || fail "mn2's keep-alive interval: $mn2"
+[ "$(json_get "$(show_json "$HA" "$HA_CONTROL")" '.counters["keepalives-received"]')" -ge 1 ] ||
+  fail "the home agent counted no keep-alive"
+[ "$(json_get "$(show_json "$MN1" "$MN1_CONTROL")" '.counters["keepalives-sent"]')" = 0 ] ||
+  fail "mn1 (no NAT) sent keep-alives"
 log PASS
