@@ -10,7 +10,7 @@ topology_up
 capture="$NETNS_TMP/home.pcapng"
 start "$HA" tshark tshark -q -i ha-home -f "udp port 434 or ip proto 4 or ip proto 41" -w "$capture"
 capture_pid=$LAST_PID
-wait_until 5 test -s "$capture" || fail "tshark did not start"
+wait_until 20 test -s "$capture" || fail "tshark did not start"
 start_ha
 start_mn1
 start_mn2

@@ -9,7 +9,7 @@ topology_up
 capture="$NETNS_TMP/home.pcap"
 start "$HA" tshark tshark -q -i ha-home -F pcap -f "udp port 434" -w "$capture"
 capture_pid=$LAST_PID
-wait_until 5 test -s "$capture" || fail "tshark did not start"
+wait_until 20 test -s "$capture" || fail "tshark did not start"
 start_ha
 start_mn1
 wait_until 5 capture_has "$capture" "mip.type == 3 && mip.homeaddr == $MN1_HOA" || fail "no reply captured"
