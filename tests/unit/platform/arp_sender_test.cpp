@@ -40,13 +40,15 @@ TEST_F(ArpSenderNetnsTest, AnnouncementReachesTheLink) {
   auto sender = ArpSender::open(test::interfaceIndex("a0"));
   ASSERT_TRUE(sender) << sender.error().toString();
   const Ipv4Address address = *Ipv4Address::parse("10.1.0.5");
-  ASSERT_TRUE(sender->announce(address));
 
   std::vector<PacketBuffer> buffers(8);
   std::vector<CapturedPacketInfo> meta(8);
   bool seen = false;
-  const auto deadline = std::chrono::steady_clock::now() + 2s;
+  const auto deadline = std::chrono::steady_clock::now() + 3s;
   while (!seen && std::chrono::steady_clock::now() < deadline) {
+    // A fresh veth drops what is sent before its carrier is up: announce again until one
+    // arrives (the daemon, too, repeats its announcements).
+    ASSERT_TRUE(sender->announce(address));
     if (!testing::waitFor(capture->fd(), POLLIN, 200ms)) continue;
     auto n = capture->receiveBatch(buffers, meta);
     ASSERT_TRUE(n);
