@@ -15,5 +15,7 @@ Runner addM6tGatewayCommand(CLI::App& app);
 Runner addM6tClientCommand(CLI::App& app);
 Runner addM6tPrefixCommand(CLI::App& app);
 Runner addShowCommand(CLI::App& app);
+Runner addHaCommand(CLI::App& app);
+Runner addMnCommand(CLI::App& app);
 
 }  // namespace dsmip::cli
