@@ -35,20 +35,20 @@ expect "$mn" '.nat_detected' false
 expect "$mn" '.ipv4_home_address' "$HOA4/32"
 expect "$mn" '.binding_update_list[0].next_refresh_s > 0' true
 # The HA address is answered for by proxy ND and routed into the TUN; the home address too.
-in_ns "$HA" ip -6 neigh show proxy | grep -q "$HA6" || fail "no proxy ND entry for $HA6"
-in_ns "$HA" ip -6 neigh show proxy | grep -q "$HOA6" || fail "no proxy ND entry for $HOA6"
-in_ns "$HA" ip neigh show proxy | grep -q "$HOA4" || fail "no proxy ARP entry for $HOA4"
-in_ns "$HA" ip -6 route show "$HOA6" | grep -q dsmip6ha0 || fail "no route of $HOA6 into the TUN"
+output_has "$HA6" in_ns "$HA" ip -6 neigh show proxy || fail "no proxy ND entry for $HA6"
+output_has "$HOA6" in_ns "$HA" ip -6 neigh show proxy || fail "no proxy ND entry for $HOA6"
+output_has "$HOA4" in_ns "$HA" ip neigh show proxy || fail "no proxy ARP entry for $HOA4"
+output_has dsmip6ha0 in_ns "$HA" ip -6 route show "$HOA6" || fail "no route of $HOA6 into the TUN"
 # The MN: home addresses on its TUN, routes through it with the home address as source.
-in_ns "$MN" ip -6 addr show dev dsmip6mn0 | grep -q "$HOA6/128" || fail "$HOA6 not on the TUN"
-in_ns "$MN" ip -6 route show ::/1 | grep -q "src $HOA6" || fail "no route ::/1 via the TUN"
+output_has "$HOA6/128" in_ns "$MN" ip -6 addr show dev dsmip6mn0 || fail "$HOA6 not on the TUN"
+output_has "src $HOA6" in_ns "$MN" ip -6 route show ::/1 || fail "no route ::/1 via the TUN"
 # The kernel's Parameter Problems about the BA's routing header never left the MN.
 dropped=$(in_ns "$MN" nft -j list counter ip6 dsmip_dsmip6mn0 rh2-parameter-problems |
   jq '.nftables[] | select(.counter) | .counter.packets')
 [ "$dropped" -ge 1 ] || fail "the Parameter Problem drop rule saw nothing ($dropped)"
 # Text form.
-in_ns "$HA" "$DSMIP" show --control "$HA_CONTROL" | grep -q "$HOA6" || fail "ha show (text)"
-in_ns "$MN" "$DSMIP" show --control "$MN_CONTROL" | grep -q "care-of $COA_A on mn-a" || fail "mn show (text)"
+output_has "$HOA6" in_ns "$HA" "$DSMIP" show --control "$HA_CONTROL" || fail "ha show (text)"
+output_has "care-of $COA_A on mn-a" in_ns "$MN" "$DSMIP" show --control "$MN_CONTROL" || fail "mn show (text)"
 
 # Stopping the MN de-registers it and removes everything it installed.
 stop_pid "$MN_PID"
@@ -57,9 +57,9 @@ wait_until 3 bash -c "[ \"\$(ip netns exec $HA $DSMIP show --control $HA_CONTROL
   fail "the binding was not de-registered"
 in_ns "$MN" ip link show dsmip6mn0 >/dev/null 2>&1 && fail "the TUN device is still there"
 in_ns "$MN" nft list table ip6 dsmip_dsmip6mn0 >/dev/null 2>&1 && fail "the nftables table is still there"
-in_ns "$HA" ip -6 neigh show proxy | grep -q "$HOA6" && fail "the proxy entry of $HOA6 is still there"
+output_has "$HOA6" in_ns "$HA" ip -6 neigh show proxy && fail "the proxy entry of $HOA6 is still there"
 stop_pid "$HA_PID"
 [ "$STOPPED_STATUS" = 0 ] || fail "ha exited with $STOPPED_STATUS"
-in_ns "$HA" ip -6 neigh show proxy | grep -q . && fail "proxy entries left after the HA stopped"
+output_has . in_ns "$HA" ip -6 neigh show proxy && fail "proxy entries left after the HA stopped"
 [ "$(in_ns "$HA" sysctl -n net.ipv6.conf.ha-home.proxy_ndp)" = 0 ] || fail "proxy_ndp not restored"
 pass

@@ -284,3 +284,12 @@ pass() {
     cp -r "$NETNS_TMP"/. "$DSMIP_KEEP_LOGS"/
   fi
 }
+
+# output_has PATTERN CMD...: CMD's output has a line matching PATTERN. (Not `CMD | grep -q`:
+# under pipefail, grep leaving early makes CMD die of SIGPIPE and the pipeline fail.)
+output_has() {
+  local pattern=$1 out
+  shift
+  out=$("$@") || return 1
+  grep -q -- "$pattern" <<<"$out"
+}
