@@ -35,4 +35,18 @@ wait_until 8 bash -c "[ \"\$(ip netns exec $MN $DSMIP show --control $MN_CONTROL
   fail "no NAT keep-alives"
 expect "$(ha_json)" '.bindings[0].sequence > 1001' true
 stream_check s6
-pass "keep-alives every 3 s"
+
+# Ingress checks of UDP-encapsulated traffic: the home address as inner source from the NAT's
+# address but another port, and from another address, are dropped and counted.
+drops() { jq -r ".data_drops[\"$1\"]" <<<"$(ha_json)"; }
+port0=$(drops wrong-outer-port)
+outer0=$(drops wrong-outer-source)
+in_ns "$NATC" "$PYTHON" "$TOPO_DIR/craft.py" tunnel-udp --outer-source "$NAT_C" --sport 7 \
+  --home-agent6 "$HA6" --home-agent4 "$HA4" --inner-source "$HOA6" --inner-destination "$CN6" --count 2
+in_ns "$CN" "$PYTHON" "$TOPO_DIR/craft.py" tunnel-udp --outer-source "$CN4" \
+  --home-agent6 "$HA6" --home-agent4 "$HA4" --inner-source "$HOA6" --inner-destination "$CN6" --count 3
+port_ok() { [ "$(drops wrong-outer-port)" -ge $((port0 + 2)) ]; }
+outer_ok() { [ "$(drops wrong-outer-source)" -ge $((outer0 + 3)) ]; }
+wait_until 5 port_ok || fail "wrong-outer-port: $(drops wrong-outer-port), expected $((port0 + 2))"
+wait_until 5 outer_ok || fail "wrong-outer-source: $(drops wrong-outer-source), expected $((outer0 + 3))"
+pass "keep-alives every 3 s, spoofed UDP dropped"
