@@ -14,6 +14,7 @@
 source "$(dirname "$0")/topology.sh"
 topology_up
 start_gateway
+capture_start "$RT" rt-home home
 start_ha
 attach a
 start_mn --stop_timeout 3s
@@ -59,4 +60,53 @@ log "IPv4 home address:"
   --max-interruption 1.5 --max-lost 30 >&2 || fail "a handover exceeded the bounds (IPv4)"
 mn=$(mn_json)
 expect "$mn" '.counters.handovers >= 4' true
-pass "4 handovers"
+
+# tshark on the home link decodes every BU and BA, native and in UDP 4191, with the expected
+# options and flags and no malformed mark.
+stop_pid "$MN_PID"
+wait_until 3 bash -c "[ \"\$(ip netns exec $HA $DSMIP show --control $HA_CONTROL --json | jq -r '.bindings[0].state')\" = deregistered ]" ||
+  fail "the binding was not de-registered"
+sleep 0.3
+capture_stop home
+PCAP="$NETNS_TMP/home.pcap"
+DECODE="udp.port==4191,ipv6"
+# count FILTER: packets matching; a filter tshark refuses fails the test (not "0").
+count() {
+  local out
+  out=$(tshark -r "$PCAP" -d "$DECODE" -Y "$1" 2>&1) || fail "tshark refused '$1': $out"
+  grep -c . <<<"$out" || true
+}
+# (Decoding port 4191 as IPv6 makes the IPv4-in-UDP data look bogus: only signalling and what
+# is not UDP 4191 are checked.)
+BAD="(_ws.malformed || _ws.expert.severity == error) && (mipv6 || !(udp.port == 4191))"
+malformed=$(count "$BAD")
+[ "$malformed" = 0 ] || fail "$malformed malformed packets: $(tshark -r "$PCAP" -d "$DECODE" -Y "$BAD" 2>/dev/null | head -3)"
+bus=$(count "mip6.mhtype == 5")
+bas=$(count "mip6.mhtype == 6")
+log "on the home link: $bus BUs, $bas BAs"
+[ "$bus" -ge 6 ] || fail "only $bus BUs decoded"
+[ "$bas" -ge 6 ] || fail "only $bas BAs decoded"
+# Every BU asks for an acknowledged home registration.
+[ "$(count "mip6.mhtype == 5 && !(mip6.bu.a_flag == 1 && mip6.bu.h_flag == 1)")" = 0 ] ||
+  fail "a BU without A and H"
+# (a), (d): native, with the Home Address option; the BA with the type 2 routing header.
+[ "$(count "mip6.mhtype == 5 && !udp && ipv6.src == $COA_A && ipv6.opt.mipv6.home_address == $HOA6 && mip6.ipv4ha.ha == $HOA4")" -ge 1 ] ||
+  fail "no native BU from $COA_A with the HAO and the IPv4 home address option"
+[ "$(count "mip6.mhtype == 6 && !udp && ipv6.dst == $COA_A && ipv6.routing.mipv6.home_address == $HOA6 && mip6.ba.status == 0 && mip6.ipv4aa.sts == 0")" -ge 1 ] ||
+  fail "no native BA to $COA_A with the type 2 routing header and IPv4 ack 0"
+[ "$(count "mip6.mhtype == 5 && !udp && ipv6.src in {fd00:6d36::/48} && ipv6.opt.mipv6.home_address == $HOA6")" -ge 1 ] ||
+  fail "no BU from the m6t care-of address"
+# (c): in UDP from the NAT, the IPv4 CoA option naming the private address; the BA with the
+# NAT Detection option and the refresh time.
+[ "$(count "mip6.mhtype == 5 && ip.src == $NAT_C && udp.dstport == 4191 && mip6.ipv4coa.addr == $COA_C && ipv6.src == $HOA6")" -ge 1 ] ||
+  fail "no UDP BU from the NAT with the IPv4 CoA option $COA_C"
+[ "$(count "mip6.mhtype == 6 && ip.dst == $NAT_C && udp.srcport == 4191 && mip6.ba.status == 0 && mip6.natd.refresh_t == 110")" -ge 1 ] ||
+  fail "no UDP BA to the NAT with NAT detection (refresh 110 s)"
+# (b): public IPv4: the NAT Detection option says no NAT (refresh time all ones).
+[ "$(count "mip6.mhtype == 5 && ip.src == $COA_B && mip6.ipv4coa.addr == $COA_B")" -ge 1 ] ||
+  fail "no UDP BU from $COA_B"
+[ "$(count "mip6.mhtype == 6 && ip.dst == $COA_B && mip6.ba.status == 0 && mip6.natd.refresh_t == 0xffffffff")" -ge 1 ] ||
+  fail "no UDP BA to $COA_B saying no NAT"
+# The de-registration on stop: lifetime 0, accepted.
+[ "$(count "mip6.mhtype == 5 && mip6.bu.lifetime == 0")" -ge 1 ] || fail "no de-registration BU"
+pass "4 handovers, $bus BUs and $bas BAs decoded"
