@@ -11,6 +11,7 @@
 #    binding's care-of address is IPv6) dropped "wrong-encapsulation";
 #  - a reverse-tunnelled packet from the mobile node's care-of address whose inner source is not
 #    its home address: dropped "wrong-inner-source".
+#  - bad configurations of both daemons: exit status 2, the key named, nothing created.
 # (A BU for another mobile node's home address from a node holding a different SA is refused by
 # the ESP stage and the core's SA check, which the next step — ESP — wires in.)
 source "$(dirname "$0")/topology.sh"
@@ -58,5 +59,20 @@ wait_until 5 encap_ok || fail "wrong-encapsulation: $(drops wrong-encapsulation)
 wait_until 5 inner_ok || fail "wrong-inner-source: $(drops wrong-inner-source), expected $((inner0 + 4))"
 # None of it reached the correspondent as if from the home address, and the binding still works.
 out=$(in_ns "$CN" ping -6 -n -c 2 -i 0.2 -W 2 "$HOA6") || fail "CN -> $HOA6 after the attacks: $out"
+# Bad configurations: exit status 2, a message naming the key, nothing created.
+bad="$NETNS_TMP/bad-mn.toml"
+sed 's/^binding_lifetime = .*/binding_lifetime = "soon"/' "$EXAMPLES/mn.toml" >"$bad"
+rc=0
+out=$(in_ns "$MN" "$DSMIP" mn --config "$bad" --tun badmn0 --control "$NETNS_TMP/bad-mn.sock" 2>&1) || rc=$?
+[ "$rc" = 2 ] || fail "mn with a bad binding_lifetime exited with $rc: $out"
+grep -q binding_lifetime <<<"$out" || fail "the mn error does not name the key: $out"
+rc=0
+out=$(in_ns "$HA" "$DSMIP" ha --config "$EXAMPLES/ha.toml" --tun badha0 --ipv4_pool 192.0.2.9-192.0.2.1 \
+  --control "$NETNS_TMP/bad-ha.sock" 2>&1) || rc=$?
+[ "$rc" = 2 ] || fail "ha with a bad ipv4_pool exited with $rc: $out"
+grep -q ipv4_pool <<<"$out" || fail "the ha error does not name the key: $out"
+in_ns "$MN" ip link show badmn0 >/dev/null 2>&1 && fail "a TUN device was created"
+in_ns "$HA" ip link show badha0 >/dev/null 2>&1 && fail "a TUN device was created"
+
 log "rejections: $(ha_json | jq -c '{binding_acks, wrong_outer: .data_drops["wrong-outer-source"], wrong_inner: .data_drops["wrong-inner-source"], wrong_encapsulation: .data_drops["wrong-encapsulation"]}')"
 pass
