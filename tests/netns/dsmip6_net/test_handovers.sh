@@ -73,7 +73,8 @@ DECODE="udp.port==4191,ipv6"
 # count FILTER: packets matching; a filter tshark refuses fails the test (not "0").
 count() {
   local out
-  out=$(tshark -r "$PCAP" -d "$DECODE" -Y "$1" 2>&1) || fail "tshark refused '$1': $out"
+  out=$(tshark -r "$PCAP" -d "$DECODE" -Y "$1" 2>"$NETNS_TMP/tshark.err") ||
+    fail "tshark refused '$1': $(cat "$NETNS_TMP/tshark.err")"
   grep -c . <<<"$out" || true
 }
 # (Decoding port 4191 as IPv6 makes the IPv4-in-UDP data look bogus: only signalling and what
