@@ -8,7 +8,7 @@ packages=(
   build-essential cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   # libraries
   libgtest-dev libgmock-dev libbenchmark-dev libssl-dev libpcap-dev libcli11-dev
-  libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libmnl-dev
+  libtomlplusplus-dev libfmt-dev nlohmann-json3-dev libmnl-dev libnftables-dev
   # oracles and network test tools (python3-cryptography: scapy's IPsec needs it; it is only a
   # Recommends of python3-scapy, which --no-install-recommends would skip)
   tshark python3 python3-scapy python3-cryptography nftables conntrack iproute2 iputils-ping

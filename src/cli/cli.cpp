@@ -32,6 +32,8 @@ int run(int argc, char** argv) {
   add(&addM6tClientCommand);
   add(&addM6tPrefixCommand);
   add(&addShowCommand);
+  add(&addHaCommand);
+  add(&addMnCommand);
   add(&addMip4HomeAgentCommand);
   add(&addMip4MobileNodeCommand);
 

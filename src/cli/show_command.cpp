@@ -8,8 +8,10 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/subcommands.hpp"
+#include "daemon/ha_status.hpp"
 #include "daemon/m6t_status.hpp"
 #include "daemon/mip4_status.hpp"
+#include "daemon/mn_status.hpp"
 #include "daemon/options.hpp"
 #include "daemon/runtime.hpp"
 #include "platform/control_socket.hpp"
@@ -52,7 +54,9 @@ Runner addShowCommand(CLI::App& app) {
                   "the daemon's control socket (default: the only one in /run/dsmip)")
       ->type_name("PATH");
   cmd->add_flag("--json", o->json, "print the daemon's JSON answer as it is");
-  cmd->add_option("--limit", o->limit, "list at most N gateway states (0: all)")->type_name("N");
+  cmd->add_option("--limit", o->limit,
+                  "list at most N gateway states or home agent bindings (0: all)")
+      ->type_name("N");
   return [o] {
     std::string path = o->control;
     if (path.empty()) {
@@ -82,7 +86,11 @@ Runner addShowCommand(CLI::App& app) {
       if (auto mip4 = daemon::renderMip4StatusText(status)) {
         std::fputs(mip4->c_str(), stdout);
       } else {
-        std::fputs(daemon::renderStatusText(status).c_str(), stdout);
+        const std::string kind = status.value("daemon", "");
+        const std::string text = kind == "ha"   ? daemon::renderHaStatusText(status)
+                                 : kind == "mn" ? daemon::renderMnStatusText(status)
+                                                : daemon::renderStatusText(status);
+        std::fputs(text.c_str(), stdout);
       }
     }
     return status.contains("error") ? daemon::kExitRuntimeError : 0;

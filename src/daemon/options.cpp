@@ -100,6 +100,19 @@ Result<Ipv6Prefix> OptionValue<Ipv6Prefix>::parse(std::string_view text) {
   return *p;
 }
 
+Result<Ipv4Prefix> OptionValue<Ipv4Prefix>::parse(std::string_view text) {
+  auto p = Ipv4Prefix::parse(text);
+  if (!p) return notA(text, "an IPv4 prefix (IPV4/LEN)");
+  // As for IPv6: host bits beyond the length are likely a typo.
+  const auto address = Ipv4Address::parse(text.substr(0, text.find('/')));
+  if (address && *address != p->address) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("'{}' has bits set beyond /{} (did you mean {}?)", text, p->length,
+                                 p->toString()));
+  }
+  return *p;
+}
+
 Result<LogLevel> OptionValue<LogLevel>::parse(std::string_view text) {
   LogLevel level{};
   if (!parseLogLevel(text, level)) return notA(text, "a log level (debug, info, warn, error)");

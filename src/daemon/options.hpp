@@ -98,6 +98,12 @@ struct OptionValue<Ipv6Prefix> {
   static std::string format(const Ipv6Prefix& v) { return v.toString(); }
 };
 template <>
+struct OptionValue<Ipv4Prefix> {
+  static constexpr std::string_view kType = "ipv4-prefix";
+  static Result<Ipv4Prefix> parse(std::string_view text);
+  static std::string format(const Ipv4Prefix& v) { return v.toString(); }
+};
+template <>
 struct OptionValue<LogLevel> {
   static constexpr std::string_view kType = "log-level";
   static Result<LogLevel> parse(std::string_view text);

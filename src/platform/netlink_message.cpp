@@ -409,7 +409,7 @@ Result<Bytes> encodeProxyNeighbour(bool add, const ProxyNeighbour& entry, std::u
   ndm->ndm_family = addressFamily(familyOf(entry.address));
   ndm->ndm_ifindex = entry.ifindex;
   ndm->ndm_state = NUD_PERMANENT;
-  ndm->ndm_flags = NTF_PROXY;
+  ndm->ndm_flags = static_cast<std::uint8_t>(NTF_PROXY | (add && entry.router ? NTF_ROUTER : 0));
   b.putAddress(NDA_DST, entry.address);
   return b.finish();
 }
@@ -614,7 +614,7 @@ Result<ProxyNeighbour> decodeProxyNeighbour(ByteView message) {
   if (!attrs) return Unexpected{attrs.error()};
   auto dst = attrAddress((*attrs)[NDA_DST], ndm.ndm_family);
   if (!dst) return parseError(ErrorCode::BadValue, "neighbour entry without address", 0);
-  return ProxyNeighbour{ndm.ndm_ifindex, *dst};
+  return ProxyNeighbour{ndm.ndm_ifindex, *dst, (ndm.ndm_flags & NTF_ROUTER) != 0};
 }
 
 Result<Rule> decodeRule(ByteView message) {

@@ -109,6 +109,9 @@ enum class WriteMode : std::uint8_t {
 struct ProxyNeighbour {
   int ifindex = 0;
   IpAddress address;
+  /// NTF_ROUTER (IPv6): the proxied Neighbor Advertisements carry the Router flag, as a home
+  /// agent's must for a mobile router's home address (RFC 3963 §6.2).
+  bool router = false;
   friend bool operator==(const ProxyNeighbour&, const ProxyNeighbour&) = default;
 };
 

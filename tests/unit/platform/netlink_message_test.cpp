@@ -181,6 +181,21 @@ TEST(NetlinkMessageTest, ProxyNeighbourRequestIsAProxyEntry) {
   EXPECT_EQ(*decoded, entry);
 }
 
+TEST(NetlinkMessageTest, RouterProxyNeighbourCarriesTheRouterFlag) {
+  const ProxyNeighbour entry{4, address("2001:db8::98"), true};
+  auto m = encodeProxyNeighbour(true, entry, 3);
+  ASSERT_TRUE(m);
+  EXPECT_EQ(familyHeader<ndmsg>(*m).ndm_flags, NTF_PROXY | NTF_ROUTER);
+  auto decoded = decodeProxyNeighbour(*m);
+  ASSERT_TRUE(decoded);
+  EXPECT_TRUE(decoded->router);
+  EXPECT_EQ(*decoded, entry);
+  // Deleting names the entry by its address only.
+  auto del = encodeProxyNeighbour(false, entry, 4);
+  ASSERT_TRUE(del);
+  EXPECT_EQ(familyHeader<ndmsg>(*del).ndm_flags, NTF_PROXY);
+}
+
 TEST(NetlinkMessageTest, RuleRoundTripsAndNeedsAPriority) {
   Rule rule;
   rule.family = IpFamily::V6;

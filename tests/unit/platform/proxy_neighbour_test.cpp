@@ -9,6 +9,8 @@
 // solicitations are not delayed by up to 0.8 s.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "platform/netlink.hpp"
 #include "platform/packet_socket.hpp"
 #include "platform/sysctl.hpp"
@@ -97,6 +99,21 @@ TEST_F(ProxyNeighbourTest, ProxyNdAnswersForTheProxiedAddressOnly) {
       << "B could not resolve the proxied address to A";
   EXPECT_FALSE(reachesA(*other, Ipv6Endpoint{v6("2001:db8:1::98"), 9}, 600ms))
       << "an address without a proxy entry must stay unresolved";
+}
+
+TEST_F(ProxyNeighbourTest, RouterFlagIsKeptByTheKernel) {
+  // A home agent proxies a mobile router's home address with the Router flag (RFC 3963 §6.2);
+  // the kernel keeps NTF_ROUTER on the entry and answers solicitations with R set.
+  const ProxyNeighbour router{a_index_, address("2001:db8:1::97"), true};
+  const ProxyNeighbour host{a_index_, address("2001:db8:1::96"), false};
+  ASSERT_TRUE(netlink_->addProxyNeighbour(router));
+  ASSERT_TRUE(netlink_->addProxyNeighbour(host));
+  auto entries = netlink_->proxyNeighbours(IpFamily::V6);
+  ASSERT_TRUE(entries);
+  EXPECT_NE(std::find(entries->begin(), entries->end(), router), entries->end());
+  EXPECT_NE(std::find(entries->begin(), entries->end(), host), entries->end());
+  ASSERT_TRUE(netlink_->deleteProxyNeighbour(router));
+  ASSERT_TRUE(netlink_->deleteProxyNeighbour(host));
 }
 
 TEST_F(ProxyNeighbourTest, ProxyArpAnswersWhenTheAddressIsRoutedElsewhere) {
