@@ -32,6 +32,7 @@ int run(int argc, char** argv) {
   add(&addM6tClientCommand);
   add(&addM6tPrefixCommand);
   add(&addShowCommand);
+  add(&addLabCommand);
 
   try {
     app.parse(argc, argv);

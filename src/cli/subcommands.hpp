@@ -15,5 +15,6 @@ Runner addM6tGatewayCommand(CLI::App& app);
 Runner addM6tClientCommand(CLI::App& app);
 Runner addM6tPrefixCommand(CLI::App& app);
 Runner addShowCommand(CLI::App& app);
+Runner addLabCommand(CLI::App& app);
 
 }  // namespace dsmip::cli
