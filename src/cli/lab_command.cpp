@@ -133,6 +133,9 @@ Runner addLabCommand(CLI::App& app) {
                            std::chrono::seconds(1), options.echo_interval)) {
       return lab::kLabCannotRun;
     }
+    // The direct path is probed at the same rate as the mechanism's, so that both are equally
+    // warm and their round trips compare.
+    options.native_interval = options.echo_interval;
     if (!o->report.empty() && !endsWith(o->report, ".svg")) {
       std::fprintf(stderr,
                    "dsmip lab: --report: '%s': the timeline is written as SVG; give a file name "

@@ -303,20 +303,20 @@ ScenarioResult analyseScenario(const ScenarioRecord& record, const Expectations&
         (p.outgoing ? from_mn : to_mn).push_back(p.length);
       }
       if (hasFamily(expect, Family::Ipv6)) {
-        out.overhead_ipv6.to_mn = overheadFromSizes(to_mn, settings.probe_size_ipv6,
-                                                    settings.overhead_search,
-                                                    settings.overhead_min_packets);
-        out.overhead_ipv6.from_mn = overheadFromSizes(from_mn, settings.probe_size_ipv6,
-                                                      settings.overhead_search,
-                                                      settings.overhead_min_packets);
+        out.overhead_ipv6.to_mn =
+            overheadFromSizes(to_mn, settings.probe_size_ipv6, settings.overhead_search,
+                              settings.overhead_min_packets);
+        out.overhead_ipv6.from_mn =
+            overheadFromSizes(from_mn, settings.probe_size_ipv6, settings.overhead_search,
+                              settings.overhead_min_packets);
       }
       if (hasFamily(expect, Family::Ipv4)) {
-        out.overhead_ipv4.to_mn = overheadFromSizes(to_mn, settings.probe_size_ipv4,
-                                                    settings.overhead_search,
-                                                    settings.overhead_min_packets);
-        out.overhead_ipv4.from_mn = overheadFromSizes(from_mn, settings.probe_size_ipv4,
-                                                      settings.overhead_search,
-                                                      settings.overhead_min_packets);
+        out.overhead_ipv4.to_mn =
+            overheadFromSizes(to_mn, settings.probe_size_ipv4, settings.overhead_search,
+                              settings.overhead_min_packets);
+        out.overhead_ipv4.from_mn =
+            overheadFromSizes(from_mn, settings.probe_size_ipv4, settings.overhead_search,
+                              settings.overhead_min_packets);
       }
     }
     if (a.idle_begin && a.idle_end && *a.idle_end > *a.idle_begin) {
@@ -327,8 +327,7 @@ ScenarioResult analyseScenario(const ScenarioRecord& record, const Expectations&
         ++out.idle_packets;
       }
       out.keepalive_bytes_per_hour = static_cast<double>(out.idle_bytes) * 3600.0 / *out.idle_s;
-      out.keepalive_bytes_per_hour_default =
-          *out.keepalive_bytes_per_hour * expect.keepalive_scale;
+      out.keepalive_bytes_per_hour_default = *out.keepalive_bytes_per_hour * expect.keepalive_scale;
     }
     r.attachments.push_back(std::move(out));
   }

@@ -83,12 +83,12 @@ struct HandoverResult {
   std::vector<EchoHandover> echo;
   std::vector<TcpHandover> tcp;
   Duration bound{};
-  bool recovered = false;     // every echo stream recovered
-  bool within_bound = false;  // …and within `bound`
-  bool tcp_ok = false;        // every TCP stream resumed within the TCP bound (and kept its
-                              // session where the scenario promises it)
-  Duration interruption{};    // the longest of the echo streams'
-  std::uint64_t lost = 0;     // summed over the echo streams
+  bool recovered = false;            // every echo stream recovered
+  bool within_bound = false;         // …and within `bound`
+  bool tcp_ok = false;               // every TCP stream resumed within the TCP bound (and kept its
+                                     // session where the scenario promises it)
+  Duration interruption{};           // the longest of the echo streams'
+  std::uint64_t lost = 0;            // summed over the echo streams
   std::optional<Duration> recovery;  // the slowest echo stream's
   std::optional<std::uint64_t> signalling_messages;
 };

@@ -37,9 +37,9 @@ constexpr std::uint16_t kTcpPort = 5001;
 constexpr Duration kPollInterval = std::chrono::milliseconds(100);
 constexpr Duration kRedrawInterval = std::chrono::milliseconds(200);
 constexpr Duration kDaemonStartTimeout = std::chrono::seconds(10);
-constexpr Duration kIdleSettle = std::chrono::milliseconds(500);   // queues drain before idle
-constexpr Duration kAfterIdle = std::chrono::milliseconds(1500);   // steady flow before a move
-constexpr Duration kReplyGrace = std::chrono::seconds(1);  // replies in flight at the end
+constexpr Duration kIdleSettle = std::chrono::milliseconds(500);  // queues drain before idle
+constexpr Duration kAfterIdle = std::chrono::milliseconds(1500);  // steady flow before a move
+constexpr Duration kReplyGrace = std::chrono::seconds(1);         // replies in flight at the end
 
 std::string logTail(const std::string& path, std::size_t lines) {
   std::ifstream in(path);
@@ -195,8 +195,8 @@ Status Lab::pumpUntil(const std::function<bool()>& done, Duration timeout,
   const TimePoint deadline = platform::monotonicNow() + timeout;
   while (!done()) {
     if (platform::monotonicNow() >= deadline) {
-      return makeError(ErrorCode::Timeout, fmt::format("{} (waited {})", what,
-                                                       formatDuration(timeout)));
+      return makeError(ErrorCode::Timeout,
+                       fmt::format("{} (waited {})", what, formatDuration(timeout)));
     }
     if (Status s = pump(std::chrono::milliseconds(20)); !s) return s;
   }
@@ -204,8 +204,8 @@ Status Lab::pumpUntil(const std::function<bool()>& done, Duration timeout,
 }
 
 Status Lab::build() {
-  event(fmt::format("building the topology: {} namespaces {}*", plan_.nodes.size(),
-                    naming_.prefix));
+  event(
+      fmt::format("building the topology: {} namespaces {}*", plan_.nodes.size(), naming_.prefix));
   for (const Step& step : topologySteps(plan_, naming_)) {
     if (Status s = pump(Duration::zero()); !s) return s;
     switch (step.kind) {
@@ -257,8 +257,8 @@ Status Lab::startDaemons(const ScenarioSpec& spec) {
     p.name = d.role;
     p.ns = &ns(d.node);
     p.executable = *exe;
-    p.argv = {"dsmip", d.subcommand, "--config", config, "--control", control, "--log-level",
-              "info"};
+    p.argv = {"dsmip",     d.subcommand, "--config",    config,
+              "--control", control,      "--log-level", "info"};
     p.log_path = log;
     p.die_with_parent = !options_.keep;
     auto pid = supervisor_->start(p);
@@ -268,9 +268,8 @@ Status Lab::startDaemons(const ScenarioSpec& spec) {
     event(fmt::format("started dsmip {} in {} (pid {}; config {})", d.subcommand,
                       naming_.ns(d.node), *pid, config));
   }
-  Status up = pumpUntil(
-      [&] { return fetchShows().size() == spec.daemons.size(); }, kDaemonStartTimeout,
-      "the daemons did not answer on their control sockets");
+  Status up = pumpUntil([&] { return fetchShows().size() == spec.daemons.size(); },
+                        kDaemonStartTimeout, "the daemons did not answer on their control sockets");
   if (!up) return up;
   return failIfAsked("daemons");
 }
@@ -278,8 +277,8 @@ Status Lab::startDaemons(const ScenarioSpec& spec) {
 Shows Lab::fetchShows() {
   Shows shows;
   for (const auto& [role, path] : running_->controls) {
-    auto answer = platform::controlRequest(path, "{\"command\": \"show\"}\n",
-                                           std::chrono::milliseconds(500));
+    auto answer =
+        platform::controlRequest(path, "{\"command\": \"show\"}\n", std::chrono::milliseconds(500));
     if (!answer) continue;
     auto j = nlohmann::json::parse(*answer, nullptr, false);
     if (j.is_discarded() || j.contains("error")) continue;
@@ -333,9 +332,9 @@ Status Lab::openProbes(const ScenarioSpec& spec, ScenarioRecord& record) {
   if (!sink) return Unexpected{sink.error()};
   r.sink = std::move(*sink);
   for (TcpStreamRecord& t : record.tcp) {
-    r.senders.emplace_back(t.family, std::make_unique<TcpSender>(
-                                         *loop_, ns(spec.peer_node), t.family, kTcpPort,
-                                         options_.tcp_kbit_per_second * 1000 / 8, &t));
+    r.senders.emplace_back(
+        t.family, std::make_unique<TcpSender>(*loop_, ns(spec.peer_node), t.family, kTcpPort,
+                                              options_.tcp_kbit_per_second * 1000 / 8, &t));
   }
   return {};
 }
@@ -383,8 +382,7 @@ void Lab::poll(TimePoint now) {
     const std::optional<IpAddress> mn =
         slot.family == Family::Ipv6
             ? (r.view.address_ipv6 ? std::optional<IpAddress>(*r.view.address_ipv6) : std::nullopt)
-            : (r.view.address_ipv4 ? std::optional<IpAddress>(*r.view.address_ipv4)
-                                   : std::nullopt);
+            : (r.view.address_ipv4 ? std::optional<IpAddress>(*r.view.address_ipv4) : std::nullopt);
     if (!mn) continue;
     if (slot.direction == Direction::PeerToMn) {
       slot.probe->setTarget(mn);
@@ -392,8 +390,8 @@ void Lab::poll(TimePoint now) {
       // The MN's requests leave from its home address.
       const std::size_t payload =
           slot.family == Family::Ipv6 ? kProbePayloadIpv6 : kProbePayloadIpv4;
-      auto probe = EchoProbe::open(*loop_, ns("mn"), slot.family, slot.identifier, payload,
-                                   slot.record, mn);
+      auto probe =
+          EchoProbe::open(*loop_, ns("mn"), slot.family, slot.identifier, payload, slot.record, mn);
       if (probe) {
         auto target = slot.probe->target();
         slot.probe = std::move(*probe);
@@ -403,8 +401,10 @@ void Lab::poll(TimePoint now) {
     }
   }
   for (auto& [family, sender] : r.senders) {
-    if (family == Family::Ipv6 && r.view.address_ipv6) sender->setTarget(IpAddress{*r.view.address_ipv6});
-    if (family == Family::Ipv4 && r.view.address_ipv4) sender->setTarget(IpAddress{*r.view.address_ipv4});
+    if (family == Family::Ipv6 && r.view.address_ipv6)
+      sender->setTarget(IpAddress{*r.view.address_ipv6});
+    if (family == Family::Ipv4 && r.view.address_ipv4)
+      sender->setTarget(IpAddress{*r.view.address_ipv4});
   }
   if (r.view.address_ipv6) a.mn_address_ipv6 = r.view.address_ipv6->toString();
   if (r.view.address_ipv4) a.mn_address_ipv4 = r.view.address_ipv4->toString();
@@ -424,9 +424,9 @@ void Lab::reportHandover(TimePoint now, bool final) {
   const std::size_t k = *r.current;
   const AttachmentRecord& a = r.record->attachments[k];
   const HandoverResult h = analyseHandover(*r.record, k, r.spec->expect, analysis_, now);
-  const bool tcp_done = std::all_of(h.tcp.begin(), h.tcp.end(),
-                                    [](const TcpHandover& t) { return t.resumed; }) ||
-                        now - a.moved > r.spec->expect.tcp_bound;
+  const bool tcp_done =
+      std::all_of(h.tcp.begin(), h.tcp.end(), [](const TcpHandover& t) { return t.resumed; }) ||
+      now - a.moved > r.spec->expect.tcp_bound;
   if (final || (h.recovered && tcp_done)) {
     r.reported[k] = true;
     event(fmt::format("{}: {}", r.spec->name, handoverLine(h)));
@@ -440,17 +440,17 @@ void Lab::reportHandover(TimePoint now, bool final) {
 void Lab::drawStatus(TimePoint now) {
   Running& r = *running_;
   std::vector<std::string> lines;
-  const std::string where =
-      r.current ? r.record->attachments[*r.current].network + " (" +
-                      r.record->attachments[*r.current].network_title + ")"
-                : std::string("-");
+  const std::string where = r.current ? r.record->attachments[*r.current].network + " (" +
+                                            r.record->attachments[*r.current].network_title + ")"
+                                      : std::string("-");
   const std::string mechanism =
       r.current ? r.record->attachments[*r.current].mechanism : std::string("-");
   lines.push_back(fmt::format("-- {} {:6.1f} s | MN in {} | {}{}", r.spec->name,
                               toSeconds(now - r.record->started), where, mechanism,
                               r.sending ? "" : " | probes paused (idle)"));
-  lines.push_back("   " + (r.view.mechanism_detail.empty() ? std::string("(waiting for the daemons)")
-                                                           : r.view.mechanism_detail));
+  lines.push_back("   " + (r.view.mechanism_detail.empty()
+                               ? std::string("(waiting for the daemons)")
+                               : r.view.mechanism_detail));
   for (const EchoSlot& slot : r.echo) {
     const auto& samples = slot.record->samples;
     std::uint64_t lost = 0;
@@ -467,8 +467,8 @@ void Lab::drawStatus(TimePoint now) {
       }
     }
     lines.push_back(fmt::format("   {:<16} {:<5} rtt {:>9}  sent {:>6}  lost {:>5}",
-                                slot.record->name, state, formatDuration(last_rtt),
-                                samples.size(), lost));
+                                slot.record->name, state, formatDuration(last_rtt), samples.size(),
+                                lost));
   }
   for (const TcpStreamRecord& t : r.record->tcp) {
     std::uint64_t bytes = 0;
@@ -527,9 +527,8 @@ Status Lab::moveTo(const ScenarioSpec& spec, ScenarioRecord& record, std::size_t
                                 kNativePayload, &stay.native);
   if (!native) return Unexpected{native.error()};
   r.native = std::move(*native);
-  r.native->setTarget(network->family() == Family::Ipv6
-                          ? IpAddress{plan_.addresses.cn_ipv6}
-                          : IpAddress{plan_.addresses.cn_ipv4});
+  r.native->setTarget(network->family() == Family::Ipv6 ? IpAddress{plan_.addresses.cn_ipv6}
+                                                        : IpAddress{plan_.addresses.cn_ipv4});
   r.next_poll = moved;  // learn the new state at once
   return {};
 }
@@ -570,11 +569,12 @@ Status Lab::runScenario(const ScenarioSpec& spec, ScenarioRecord& record) {
   running_->warned.assign(spec.walk.size(), false);
   if (Status s = startDaemons(spec); !s) return s;
   if (Status s = openProbes(spec, record); !s) return s;
-  event(fmt::format("{}: probes from {} ({}) and from the MN: {} echo streams every {}, "
-                    "{} TCP stream{} at {:g} kbit/s",
-                    spec.name, naming_.ns(spec.peer_node), spec.peer_title, record.echo.size(),
-                    formatDuration(options_.echo_interval), record.tcp.size(),
-                    record.tcp.size() == 1 ? "" : "s", options_.tcp_kbit_per_second));
+  event(
+      fmt::format("{}: probes from {} ({}) and from the MN: {} echo streams every {}, "
+                  "{} TCP stream{} at {:g} kbit/s",
+                  spec.name, naming_.ns(spec.peer_node), spec.peer_title, record.echo.size(),
+                  formatDuration(options_.echo_interval), record.tcp.size(),
+                  record.tcp.size() == 1 ? "" : "s", options_.tcp_kbit_per_second));
   record.started = platform::monotonicNow();
   std::set<std::string> idle_measured;
   for (std::size_t k = 0; k < spec.walk.size(); ++k) {
@@ -667,8 +667,8 @@ int Lab::run() {
   }
   supervisor_ = std::make_unique<Supervisor>(*loop_, [this](const std::string& name, int status) {
     const std::string log = run_dir_ + "/" + name + ".log";
-    failure_ = fmt::format("dsmip {} exited unexpectedly (status {}); its log ends with:\n{}",
-                           name, status, logTail(log, 15));
+    failure_ = fmt::format("dsmip {} exited unexpectedly (status {}); its log ends with:\n{}", name,
+                           status, logTail(log, 15));
   });
   ticker_.emplace(*loop_, [this](TimePoint now) { onTick(now); });
   next_tick_ = platform::monotonicNow() + options_.echo_interval;
@@ -694,9 +694,9 @@ int Lab::run() {
   records.reserve(scenarios_.size());
   std::vector<const ScenarioSpec*> selected;
   for (const ScenarioSpec& spec : scenarios_) {
-    if (options_.scenarios.empty() || std::find(options_.scenarios.begin(),
-                                                options_.scenarios.end(),
-                                                spec.name) != options_.scenarios.end()) {
+    if (options_.scenarios.empty() ||
+        std::find(options_.scenarios.begin(), options_.scenarios.end(), spec.name) !=
+            options_.scenarios.end()) {
       selected.push_back(&spec);
     }
   }
@@ -727,8 +727,8 @@ int Lab::run() {
       report.interrupted = true;
       report.failure = abort_;
     } else {
-      report.failure = status.error().detail.empty() ? status.error().toString()
-                                                     : status.error().detail;
+      report.failure =
+          status.error().detail.empty() ? status.error().toString() : status.error().detail;
     }
     console_.event(elapsed(), "lab stopped: " + report.failure);
   }
@@ -748,12 +748,12 @@ int Lab::run() {
     kept_ = true;
     std::string text = "\nThe lab is still up (--keep). Explore it:\n";
     for (const Node& n : plan_.nodes) {
-      text += fmt::format("  ip netns exec {:<24} bash    # {}\n", naming_.ns(n.role),
-                          n.description);
+      text +=
+          fmt::format("  ip netns exec {:<24} bash    # {}\n", naming_.ns(n.role), n.description);
     }
-    text += fmt::format("  ip netns exec {} ip address; ip netns exec {} ping {}\n",
-                        naming_.ns("mn"), naming_.ns("cn"),
-                        plan_.addresses.mn_home_ipv6.toString());
+    text +=
+        fmt::format("  ip netns exec {} ip address; ip netns exec {} ping {}\n", naming_.ns("mn"),
+                    naming_.ns("cn"), plan_.addresses.mn_home_ipv6.toString());
     text += fmt::format("  daemons' files (configs, logs, control sockets): {}\n", run_dir_);
     text += fmt::format("  dsmip show --control {}/<daemon>.sock\n", run_dir_);
     text += "Remove it: dsmip lab --cleanup\n";
@@ -835,9 +835,9 @@ int runLab(const LabOptions& options) {
       return kLabCannotRun;
     }
   }
-  const bool live = options.view == LabOptions::View::Live ||
-                    (options.view == LabOptions::View::Auto && !options.json &&
-                     ::isatty(STDOUT_FILENO) == 1);
+  const bool live =
+      options.view == LabOptions::View::Live ||
+      (options.view == LabOptions::View::Auto && !options.json && ::isatty(STDOUT_FILENO) == 1);
   std::FILE* human = options.json ? stderr : stdout;
   std::signal(SIGPIPE, SIG_IGN);
   Lab lab(options, human, live);

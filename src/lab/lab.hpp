@@ -15,7 +15,7 @@
 namespace dsmip::lab {
 
 struct LabOptions {
-  std::vector<std::string> scenarios;  // empty: all, in catalogue order
+  std::vector<std::string> scenarios;        // empty: all, in catalogue order
   Duration dwell = std::chrono::seconds(8);  // time in each visited network
   Duration idle = std::chrono::seconds(6);   // keep-alive measurement (0: none)
   Duration echo_interval = std::chrono::milliseconds(10);

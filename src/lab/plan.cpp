@@ -54,10 +54,22 @@ LabPlan makeLabPlan() {
   };
   p.bridges = {{"home", "br0", {"2001:db8:1::fe/64", "203.0.113.254/24"}}};
   p.links = {
-      {"cn", "cn0", "core", "c-cn", {"2001:db8:c::10/64", "192.0.2.10/24"},
-       {"2001:db8:c::1/64", "192.0.2.1/24"}, true, ""},
-      {"home", "h-core", "core", "c-home", {"2001:db8:ff::2/64", "198.18.0.2/24"},
-       {"2001:db8:ff::1/64", "198.18.0.1/24"}, true, ""},
+      {"cn",
+       "cn0",
+       "core",
+       "c-cn",
+       {"2001:db8:c::10/64", "192.0.2.10/24"},
+       {"2001:db8:c::1/64", "192.0.2.1/24"},
+       true,
+       ""},
+      {"home",
+       "h-core",
+       "core",
+       "c-home",
+       {"2001:db8:ff::2/64", "198.18.0.2/24"},
+       {"2001:db8:ff::1/64", "198.18.0.1/24"},
+       true,
+       ""},
       {"ha6", "home0", "home", "h-ha6", {"2001:db8:1::1/64", "203.0.113.1/24"}, {}, true, "br0"},
       {"ha4", "home0", "home", "h-ha4", {"2001:db8:1::4/64", "203.0.113.4/24"}, {}, true, "br0"},
       {"gw", "home0", "home", "h-gw", {"2001:db8:1::ff/64"}, {}, true, "br0"},
@@ -90,18 +102,33 @@ LabPlan makeLabPlan() {
   };
   p.nats = {{"nata", "out0"}, {"natb", "out0"}};
 
-  VisitedNetwork v6net{"v6net", "native IPv6", NetworkKind::NativeIpv6, "mn-v6",
-                       v6("2001:db8:a6::100"), v6("2001:db8:a6::1"), std::nullopt,
-                       std::nullopt, std::nullopt, "core"};
-  VisitedNetwork v4pub{"v4pub", "public IPv4", NetworkKind::PublicIpv4, "mn-v4",
-                       std::nullopt, std::nullopt, v4("198.18.4.100"), v4("198.18.4.1"),
+  VisitedNetwork v6net{"v6net",      "native IPv6",          NetworkKind::NativeIpv6,
+                       "mn-v6",      v6("2001:db8:a6::100"), v6("2001:db8:a6::1"),
+                       std::nullopt, std::nullopt,           std::nullopt,
+                       "core"};
+  VisitedNetwork v4pub{"v4pub",      "public IPv4", NetworkKind::PublicIpv4, "mn-v4",
+                       std::nullopt, std::nullopt,  v4("198.18.4.100"),      v4("198.18.4.1"),
                        std::nullopt, "core"};
-  VisitedNetwork nat_a{"nat-a", "private IPv4 behind NAT A", NetworkKind::PrivateIpv4,
-                       "mn-nata", std::nullopt, std::nullopt, v4("10.10.1.100"),
-                       v4("10.10.1.1"), v4("198.18.10.2"), "nata"};
-  VisitedNetwork nat_b{"nat-b", "private IPv4 behind NAT B", NetworkKind::PrivateIpv4,
-                       "mn-natb", std::nullopt, std::nullopt, v4("10.10.2.100"),
-                       v4("10.10.2.1"), v4("198.18.20.2"), "natb"};
+  VisitedNetwork nat_a{"nat-a",
+                       "private IPv4 behind NAT A",
+                       NetworkKind::PrivateIpv4,
+                       "mn-nata",
+                       std::nullopt,
+                       std::nullopt,
+                       v4("10.10.1.100"),
+                       v4("10.10.1.1"),
+                       v4("198.18.10.2"),
+                       "nata"};
+  VisitedNetwork nat_b{"nat-b",
+                       "private IPv4 behind NAT B",
+                       NetworkKind::PrivateIpv4,
+                       "mn-natb",
+                       std::nullopt,
+                       std::nullopt,
+                       v4("10.10.2.100"),
+                       v4("10.10.2.1"),
+                       v4("198.18.20.2"),
+                       "natb"};
   p.visited = {v6net, v4pub, nat_a, nat_b};
 
   Addresses& a = p.addresses;
@@ -181,9 +208,9 @@ std::vector<Step> topologySteps(const LabPlan& plan, const Naming& naming) {
     steps.push_back(command({"ip", "-n", ns, "link", "add", b.name, "type", "bridge"}));
   }
   for (const Link& l : plan.links) {
-    steps.push_back(command({"ip", "link", "add", l.interface_a, "netns", naming.ns(l.node_a),
-                             "type", "veth", "peer", "name", l.interface_b, "netns",
-                             naming.ns(l.node_b)}));
+    steps.push_back(
+        command({"ip", "link", "add", l.interface_a, "netns", naming.ns(l.node_a), "type", "veth",
+                 "peer", "name", l.interface_b, "netns", naming.ns(l.node_b)}));
     if (!l.bridge_b.empty()) {
       steps.push_back(command(
           {"ip", "-n", naming.ns(l.node_b), "link", "set", l.interface_b, "master", l.bridge_b}));
@@ -198,7 +225,8 @@ std::vector<Step> topologySteps(const LabPlan& plan, const Naming& naming) {
     addAddressSteps(steps, naming.ns(l.node_a), l.interface_a, l.addresses_a);
     addAddressSteps(steps, naming.ns(l.node_b), l.interface_b, l.addresses_b);
     if (l.a_starts_up) {
-      steps.push_back(command({"ip", "-n", naming.ns(l.node_a), "link", "set", l.interface_a, "up"}));
+      steps.push_back(
+          command({"ip", "-n", naming.ns(l.node_a), "link", "set", l.interface_a, "up"}));
     }
     steps.push_back(command({"ip", "-n", naming.ns(l.node_b), "link", "set", l.interface_b, "up"}));
   }

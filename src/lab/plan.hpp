@@ -51,8 +51,8 @@ struct Link {
   std::string interface_b;
   std::vector<std::string> addresses_a;
   std::vector<std::string> addresses_b;
-  bool a_starts_up = true;      // false for the MN's side of visited links (attached on demand)
-  std::string bridge_b;         // interface_b is a port of this bridge of node_b ("" if none)
+  bool a_starts_up = true;  // false for the MN's side of visited links (attached on demand)
+  std::string bridge_b;     // interface_b is a port of this bridge of node_b ("" if none)
 };
 
 /// A bridge inside a node (the home link), with the node's own addresses on it.
@@ -98,7 +98,7 @@ struct Addresses {
   Ipv4Address cn_ipv4;
   std::string home_prefix_ipv6;  // 2001:db8:1::/64 (the home link)
   std::string home_prefix_ipv4;  // 203.0.113.0/24
-  Ipv6Address ha6_ipv6;     // DSMIPv6 home agent
+  Ipv6Address ha6_ipv6;          // DSMIPv6 home agent
   Ipv4Address ha6_ipv4;
   Ipv6Address ha4_ipv6;  // DSMIPv4 home agent
   Ipv4Address ha4_ipv4;
@@ -107,10 +107,10 @@ struct Addresses {
   std::uint16_t gw_port = 3544;
   Ipv6Address home_router_ipv6;  // on the home link
   Ipv4Address home_router_ipv4;
-  std::string m6t_ula;     // fd00:6d36::/48
-  std::string m6t_prefix;  // the MN's /80
-  Ipv6Address mn_home_ipv6;  // DSMIPv6 home address
-  Ipv4Address mn_home_ipv4;  // DSMIPv6 IPv4 home address (RFC 5555)
+  std::string m6t_ula;         // fd00:6d36::/48
+  std::string m6t_prefix;      // the MN's /80
+  Ipv6Address mn_home_ipv6;    // DSMIPv6 home address
+  Ipv4Address mn_home_ipv4;    // DSMIPv6 IPv4 home address (RFC 5555)
   Ipv4Address mip4_home_ipv4;  // DSMIPv4 home address
   std::string mip4_prefix;     // DSMIPv4: the IPv6 prefix the MN registers (RFC 5454)
 };

@@ -61,15 +61,15 @@ std::optional<std::uint64_t> payloadSequence(ByteView data) {
 
 // --- EchoProbe ---------------------------------------------------------------------------
 
-Result<std::unique_ptr<EchoProbe>> EchoProbe::open(platform::EventLoop& loop,
-                                                   const Namespace& ns, Family family,
-                                                   std::uint16_t identifier, std::size_t payload,
-                                                   EchoStreamRecord* record,
+Result<std::unique_ptr<EchoProbe>> EchoProbe::open(platform::EventLoop& loop, const Namespace& ns,
+                                                   Family family, std::uint16_t identifier,
+                                                   std::size_t payload, EchoStreamRecord* record,
                                                    const std::optional<IpAddress>& source) {
   auto fd = inNamespace(ns, [&]() -> Result<UniqueFd> {
     const bool v6 = family == Family::Ipv6;
-    const int s = ::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                           v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP);
+    const int protocol = v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
+    const int s =
+        ::socket(v6 ? AF_INET6 : AF_INET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, protocol);
     if (s < 0) return osError("raw ICMP socket", errno, ns.name());
     UniqueFd owner(s);
     // Only echo replies reach this socket (requests the kernel answers, errors: not ours).
@@ -136,8 +136,8 @@ void EchoProbe::send(TimePoint now) {
   }
   const platform::SocketAddress to = socketAddress(*target_, 0);
   const ByteView bytes = packet.data();
-  const ssize_t n = built ? ::sendto(fd_.get(), bytes.data(), bytes.size(), 0, to.get(), to.length)
-                          : -1;
+  const ssize_t n =
+      built ? ::sendto(fd_.get(), bytes.data(), bytes.size(), 0, to.get(), to.length) : -1;
   sample.send_failed = n != static_cast<ssize_t>(bytes.size());
   record_->samples.push_back(sample);
 }
@@ -265,7 +265,7 @@ void TcpSink::onData(int fd) {
 // --- TcpSender ---------------------------------------------------------------------------
 
 namespace {
-constexpr std::size_t kTcpChunk = 1200;                       // one write, TCP_NODELAY
+constexpr std::size_t kTcpChunk = 1200;  // one write, TCP_NODELAY
 constexpr Duration kReconnectDelay = std::chrono::milliseconds(200);
 constexpr Duration kConnectRestart = std::chrono::seconds(1);  // SYN back-off would be slower
 constexpr int kSendBuffer = 32 * 1024;  // little queued data: pauses take effect quickly
@@ -417,7 +417,7 @@ bool isLinkChatter(ByteView packet, std::uint16_t ether_type) {
     const ByteView source = h.bytes(16);
     const ByteView destination = h.bytes(16);
     if (!h.ok()) return true;
-    if (destination[0] == 0xFF) return true;                          // multicast: MLD, ND
+    if (destination[0] == 0xFF) return true;                           // multicast: MLD, ND
     if (source[0] == 0xFE && (source[1] & 0xC0) == 0x80) return true;  // link-local
     if (next == 58) {
       const std::uint8_t type = h.u8();
@@ -504,7 +504,8 @@ Status MobileNodeLinks::attach(const VisitedNetwork& network) {
     address = Ipv4Prefix{*network.mn_ipv4, 24};
     router = *network.router_ipv4;
   }
-  if (Status s = netlink_.addAddress(*index, *address); !s && !platform::hasErrno(s.error(), EEXIST)) {
+  if (Status s = netlink_.addAddress(*index, *address);
+      !s && !platform::hasErrno(s.error(), EEXIST)) {
     return s;
   }
   if (Status s = netlink_.waitForLocalAddress(platform::addressOf(*address)); !s) return s;

@@ -51,8 +51,8 @@ class EchoProbe {
   void send(TimePoint now);
 
  private:
-  EchoProbe(Family family, std::uint16_t identifier, std::size_t payload,
-            EchoStreamRecord* record, platform::UniqueFd fd)
+  EchoProbe(Family family, std::uint16_t identifier, std::size_t payload, EchoStreamRecord* record,
+            platform::UniqueFd fd)
       : family_(family),
         identifier_(identifier),
         payload_(payload),

@@ -64,14 +64,14 @@ struct AttachmentRecord {
   std::string network;  // visited network id
   std::string network_title;
   Family network_family = Family::Ipv6;
-  std::string mechanism;         // "m6t", "DSMIPv6 over UDP (NAT)", …
-  std::string mechanism_detail;  // what the daemons showed ("NAT 198.18.10.2:40123")
-  TimePoint moved{};             // the lab switched links (the handover starts)
+  std::string mechanism;                // "m6t", "DSMIPv6 over UDP (NAT)", …
+  std::string mechanism_detail;         // what the daemons showed ("NAT 198.18.10.2:40123")
+  TimePoint moved{};                    // the lab switched links (the handover starts)
   std::optional<TimePoint> idle_begin;  // keep-alive measurement: probes paused
   std::optional<TimePoint> idle_end;
   std::optional<TimePoint> left;  // the next move, or the end of the walk (unset: still there)
   std::optional<std::uint64_t> signalling_messages;  // counter difference over the stay
-  std::string mn_address_ipv6;  // the probes' targets during the stay
+  std::string mn_address_ipv6;                       // the probes' targets during the stay
   std::string mn_address_ipv4;
   std::vector<WirePacket> wire;
   EchoStreamRecord native;  // MN → correspondent directly over the visited network

@@ -67,9 +67,11 @@ std::string handoverLine(const HandoverResult& h) {
                         formatDuration(h.recovery), formatDuration(h.interruption), h.lost,
                         h.lost == 1 ? "" : "s");
   }
-  if (h.recovered && !h.within_bound) line += fmt::format(" (bound {} EXCEEDED)", formatDuration(h.bound));
+  if (h.recovered && !h.within_bound)
+    line += fmt::format(" (bound {} EXCEEDED)", formatDuration(h.bound));
   for (const TcpHandover& t : h.tcp) line += "; " + tcpPart(t);
-  if (h.signalling_messages) line += fmt::format("; {} signalling messages", *h.signalling_messages);
+  if (h.signalling_messages)
+    line += fmt::format("; {} signalling messages", *h.signalling_messages);
   return line;
 }
 
@@ -79,17 +81,16 @@ std::string scenarioText(const ScenarioResult& r) {
   out += fmt::format("   {:<28} {:<18} {:>10} {:>12} {:>6}  {}\n", "handover", "mechanism",
                      "recovered", "interruption", "lost", "tcp");
   for (const HandoverResult& h : r.handovers) {
-    const std::string what =
-        h.initial ? "start → " + h.to : networkName(h.from) + " → " + h.to;
+    const std::string what = h.initial ? "start → " + h.to : networkName(h.from) + " → " + h.to;
     std::string tcp;
     for (const TcpHandover& t : h.tcp) {
       tcp += (tcp.empty() ? "" : ", ") +
              (t.resumed ? formatDuration(t.stall) + (t.session_kept ? "" : " (new)") : "stuck");
     }
-    out += fmt::format("   {:<28} {:<18} {:>10} {:>12} {:>6}  {}{}\n", what, h.mechanism,
-                       h.recovered ? formatDuration(h.recovery) : "NO",
-                       formatDuration(h.interruption), h.lost, tcp,
-                       h.within_bound ? "" : "  ← beyond its bound");
+    out +=
+        fmt::format("   {:<28} {:<18} {:>10} {:>12} {:>6}  {}{}\n", what, h.mechanism,
+                    h.recovered ? formatDuration(h.recovery) : "NO", formatDuration(h.interruption),
+                    h.lost, tcp, h.within_bound ? "" : "  ← beyond its bound");
   }
   out += fmt::format("   {:<22} {:>7} {:>7} {:>6} {:>9} {:>10} {:>10}\n", "stream", "sent",
                      "answered", "lost", "in h/o", "outside", "rtt median");
@@ -110,34 +111,33 @@ std::string scenarioText(const ScenarioResult& r) {
       "   checks: both directions, every family: {}; every handover recovered within its bound: "
       "{}; no loss outside handovers: {}; TCP resumed{}: {}\n",
       mark(c.reached_both_directions), mark(c.all_recovered_within_bound),
-      mark(c.no_loss_outside_handovers),
-      r.expectations.sessions_survive ? " with its session" : "", mark(c.tcp_resumed));
+      mark(c.no_loss_outside_handovers), r.expectations.sessions_survive ? " with its session" : "",
+      mark(c.tcp_resumed));
   for (const std::string& note : r.notes) out += "   note: " + note + "\n";
   return out;
 }
 
 std::string summaryTable(const std::vector<MechanismSummary>& rows) {
   std::string out = "\nComparison of the mechanisms (measured)\n";
-  const std::string header = fmt::format(
-      "{:<26} {:>13} {:>9} {:>21} {:>6} {:>12} {:>22} {:>10}\n", "mechanism",
-      "overhead v6/v4", "handovers", "interruption med/max", "lost", "signalling/ho",
-      "keep-alive/h (lab/dflt)", "RTT added");
+  const std::string header =
+      fmt::format("{:<26} {:>13} {:>9} {:>21} {:>6} {:>12} {:>22} {:>10}\n", "mechanism",
+                  "overhead v6/v4", "handovers", "interruption med/max", "lost", "signalling/ho",
+                  "keep-alive/h (lab/dflt)", "RTT added");
   out += header;
   out += std::string(header.size() - 1, '-') + "\n";
   for (const MechanismSummary& m : rows) {
     const std::string overhead =
         fmt::format("{} / {} B", optionalNumber(m.overhead_ipv6), optionalNumber(m.overhead_ipv4));
-    const std::string interruption = m.handovers == 0
-                                         ? std::string("—")
-                                         : formatDuration(m.interruption.median) + " / " +
-                                               formatDuration(m.interruption.max);
+    const std::string interruption =
+        m.handovers == 0
+            ? std::string("—")
+            : formatDuration(m.interruption.median) + " / " + formatDuration(m.interruption.max);
     const std::string signalling =
         m.signalling_per_handover ? fmt::format("{:.1f}", *m.signalling_per_handover) : "—";
     const std::string keepalive =
-        m.keepalive_bytes_per_hour
-            ? formatBytes(*m.keepalive_bytes_per_hour) + " / " +
-                  formatBytes(m.keepalive_bytes_per_hour_default.value_or(0))
-            : std::string("—");
+        m.keepalive_bytes_per_hour ? formatBytes(*m.keepalive_bytes_per_hour) + " / " +
+                                         formatBytes(m.keepalive_bytes_per_hour_default.value_or(0))
+                                   : std::string("—");
     out += fmt::format("{:<26} {:>13} {:>9} {:>21} {:>6} {:>12} {:>22} {:>10}\n", m.mechanism,
                        overhead, m.handovers, interruption, m.lost, signalling, keepalive,
                        formatDuration(m.rtt_added));
@@ -245,10 +245,12 @@ json reportJson(const LabReport& report) {
       aj["native_family"] = familyName(a.native_family);
       aj["rtt_added_ms"] = milliseconds(a.rtt_added);
       aj["overhead_bytes"] = {
-          {"ipv6", {{"to_mn", optional(a.overhead_ipv6.to_mn)},
-                    {"from_mn", optional(a.overhead_ipv6.from_mn)}}},
-          {"ipv4", {{"to_mn", optional(a.overhead_ipv4.to_mn)},
-                    {"from_mn", optional(a.overhead_ipv4.from_mn)}}},
+          {"ipv6",
+           {{"to_mn", optional(a.overhead_ipv6.to_mn)},
+            {"from_mn", optional(a.overhead_ipv6.from_mn)}}},
+          {"ipv4",
+           {{"to_mn", optional(a.overhead_ipv4.to_mn)},
+            {"from_mn", optional(a.overhead_ipv4.from_mn)}}},
       };
       if (a.idle_s) {
         aj["idle"] = {{"seconds", *a.idle_s},

@@ -48,9 +48,9 @@ struct CounterRef {
 };
 
 struct ScenarioSpec {
-  std::string name;     // --scenario NAME
-  std::string title;    // one line
-  std::string summary;  // what it shows, for --list
+  std::string name;       // --scenario NAME
+  std::string title;      // one line
+  std::string summary;    // what it shows, for --list
   std::string peer_node;  // where the correspondent's probes start and the TCP streams leave
   std::string peer_title;
   std::optional<Ipv6Address> peer_ipv6;

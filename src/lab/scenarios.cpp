@@ -59,18 +59,21 @@ MnView observeM6t(const Shows& shows, const VisitedNetwork& network) {
   if (client == nullptr) return view;
   const std::string address = text(*client, "address");
   if (!address.empty()) view.address_ipv6 = Ipv6Address::parse(address);
-  view.ready = text(*client, "state") == "attached" && view.address_ipv6.has_value();
+  // Ready once the client is attached from this network's address (just after a move it
+  // still shows the previous network's).
+  const std::string local = text(*client, "local_ipv4");
+  view.ready = text(*client, "state") == "attached" && view.address_ipv6.has_value() &&
+               network.mn_ipv4.has_value() && local == network.mn_ipv4->toString();
   if (!view.ready) {
     view.mechanism_detail = "m6t client: " + text(*client, "state");
     return view;
   }
-  view.mechanism_detail = fmt::format("tunnel address {}, local {}", address,
-                                      text(*client, "local_ipv4"));
+  view.mechanism_detail = fmt::format("tunnel address {}, local {}", address, local);
   if (const json* gw = showOf(shows, "m6t-gateway"); gw != nullptr && gw->contains("states")) {
     for (const json& state : (*gw)["states"]) {
       if (text(state, "mobile_node") != address) continue;
-      view.mechanism_detail += fmt::format(", gateway state {} from {}", text(state, "kind"),
-                                           text(state, "endpoint"));
+      view.mechanism_detail +=
+          fmt::format(", gateway state {} from {}", text(state, "kind"), text(state, "endpoint"));
       if (network.nat_public) view.mechanism_detail += " (the NAT's mapping)";
     }
   }

@@ -91,8 +91,8 @@ void renderPanel(std::string& out, const ScenarioRecord& r, const ScenarioResult
   const double echo_bottom = echo_top + static_cast<double>(r.echo.size()) * kEchoRowHeight;
 
   out += fmt::format(
-      "<text x=\"10\" y=\"{:.1f}\" class=\"title\">{} — {}{}</text>\n", top + 18,
-      xmlEscape(r.name), xmlEscape(r.title),
+      "<text x=\"10\" y=\"{:.1f}\" class=\"title\">{} — {}{}</text>\n", top + 18, xmlEscape(r.name),
+      xmlEscape(r.title),
       result == nullptr ? "" : (result->ok() ? " (all checks passed)" : " (CHECKS FAILED)"));
 
   // The visited networks, and idle windows.
@@ -136,8 +136,8 @@ void renderPanel(std::string& out, const ScenarioRecord& r, const ScenarioResult
         "<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"axis\" text-anchor=\"end\">{:g}</text>\n",
         kLeft, y, kLeft + kPlotWidth, y, kLeft - 6, y + 4, v);
   }
-  out += fmt::format(
-      "<text x=\"10\" y=\"{:.1f}\" class=\"label\">TCP kbit/s</text>\n", plot_top + 14);
+  out +=
+      fmt::format("<text x=\"10\" y=\"{:.1f}\" class=\"label\">TCP kbit/s</text>\n", plot_top + 14);
   for (std::size_t s = 0; s < r.tcp.size(); ++s) {
     std::string points;
     for (std::size_t b = 0; b < bins; ++b) {
@@ -146,13 +146,12 @@ void renderPanel(std::string& out, const ScenarioRecord& r, const ScenarioResult
       points += fmt::format("{:.1f},{:.1f} ", p.x(t),
                             plot_bottom - kbit[s][b] / axis_max * kThroughputHeight);
     }
-    out += fmt::format(
-        "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n", points,
-        kStreamColours[s % 4]);
-    out += fmt::format(
-        "<text x=\"10\" y=\"{:.1f}\" class=\"small\" fill=\"{}\">{}</text>\n",
-        plot_top + 32 + 14 * static_cast<double>(s), kStreamColours[s % 4],
-        xmlEscape(r.tcp[s].name));
+    out +=
+        fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\"/>\n",
+                    points, kStreamColours[s % 4]);
+    out += fmt::format("<text x=\"10\" y=\"{:.1f}\" class=\"small\" fill=\"{}\">{}</text>\n",
+                       plot_top + 32 + 14 * static_cast<double>(s), kStreamColours[s % 4],
+                       xmlEscape(r.tcp[s].name));
   }
 
   // Echo streams: runs of answered (green) and lost (red) requests.
@@ -172,8 +171,8 @@ void renderPanel(std::string& out, const ScenarioRecord& r, const ScenarioResult
       const double x0 = p.x(e.samples[i].sent);
       const double x1 = std::max(x0 + 1, p.x(e.samples[j - 1].sent + e.interval));
       out += fmt::format(
-          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" class=\"{}\"/>\n",
-          x0, y + (ok ? 4 : 1), x1 - x0, ok ? kEchoRowHeight - 8 : kEchoRowHeight - 2,
+          "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" class=\"{}\"/>\n", x0,
+          y + (ok ? 4 : 1), x1 - x0, ok ? kEchoRowHeight - 8 : kEchoRowHeight - 2,
           ok ? "answered" : "lost");
       i = j;
     }
@@ -188,9 +187,10 @@ void renderPanel(std::string& out, const ScenarioRecord& r, const ScenarioResult
     if (result == nullptr || i >= result->handovers.size()) continue;
     const HandoverResult& h = result->handovers[i];
     const std::string label =
-        h.initial ? fmt::format("start: {}", formatDuration(h.recovery))
-                  : (h.recovered ? fmt::format("{}, {} lost", formatDuration(h.interruption), h.lost)
-                                 : std::string("not recovered"));
+        h.initial
+            ? fmt::format("start: {}", formatDuration(h.recovery))
+            : (h.recovered ? fmt::format("{}, {} lost", formatDuration(h.interruption), h.lost)
+                           : std::string("not recovered"));
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" class=\"small\">{}</text>\n", x + 3,
                        plot_top + kThroughputHeight - 6, xmlEscape(label));
   }

@@ -202,8 +202,7 @@ Supervisor::~Supervisor() { stopAll(); }
 Result<pid_t> Supervisor::start(const ProcessSpec& spec) {
   const pid_t parent = ::getpid();
   auto args = argvPointers(spec.argv);
-  const int log_fd =
-      ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  const int log_fd = ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (log_fd < 0) return osError("open log", errno, spec.log_path);
   UniqueFd log(log_fd);
   const pid_t pid = ::fork();
