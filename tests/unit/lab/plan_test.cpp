@@ -1,0 +1,128 @@
+#include "lab/plan.hpp"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "daemon/m6t_client_daemon.hpp"
+#include "daemon/m6t_gateway_daemon.hpp"
+#include "daemon/options.hpp"
+#include "lab/scenario.hpp"
+
+namespace dsmip::lab {
+namespace {
+
+bool mentions(const std::vector<std::string>& argv, const std::string& word) {
+  for (const auto& a : argv) {
+    if (a == word) return true;
+  }
+  return false;
+}
+
+TEST(Plan, EveryStepUsesANamespaceCreatedBeforeIt) {
+  const LabPlan plan = makeLabPlan();
+  const Naming naming{"dsmip-lab-42-"};
+  std::set<std::string> created;
+  std::set<std::string> all;
+  for (const Node& n : plan.nodes) all.insert(naming.ns(n.role));
+  for (const Step& s : topologySteps(plan, naming)) {
+    if (s.kind == Step::Kind::AddNamespace) {
+      EXPECT_TRUE(created.insert(naming.ns(s.node)).second) << s.node << " added twice";
+      continue;
+    }
+    if (s.kind != Step::Kind::Command) {
+      EXPECT_TRUE(created.count(naming.ns(s.node)) == 1) << s.node;
+      continue;
+    }
+    for (const std::string& ns : all) {
+      if (mentions(s.argv, ns)) {
+        EXPECT_TRUE(created.count(ns) == 1) << ns << " used too early";
+      }
+    }
+  }
+  EXPECT_EQ(created, all);
+}
+
+TEST(Plan, TheMobileNodeStartsDetachedWithALinkIntoEachVisitedNetwork) {
+  const LabPlan plan = makeLabPlan();
+  ASSERT_EQ(plan.visited.size(), 4u);
+  std::set<NetworkKind> kinds;
+  for (const VisitedNetwork& v : plan.visited) {
+    kinds.insert(v.kind);
+    bool found = false;
+    for (const Link& l : plan.links) {
+      if (l.node_a == "mn" && l.interface_a == v.mn_interface) {
+        found = true;
+        EXPECT_FALSE(l.a_starts_up) << v.id;
+        EXPECT_TRUE(l.addresses_a.empty()) << v.id << ": addressed only when attached";
+      }
+    }
+    EXPECT_TRUE(found) << v.id;
+    EXPECT_NE(plan.node(v.router_node), nullptr) << v.id;
+    if (v.kind == NetworkKind::PrivateIpv4) {
+      EXPECT_TRUE(v.nat_public.has_value()) << v.id;
+      bool natted = false;
+      for (const Nat& n : plan.nats) natted = natted || n.node == v.router_node;
+      EXPECT_TRUE(natted) << v.id << ": its router must masquerade";
+    }
+    EXPECT_EQ(v.kind == NetworkKind::NativeIpv6, v.mn_ipv6.has_value()) << v.id;
+    EXPECT_EQ(v.kind != NetworkKind::NativeIpv6, v.mn_ipv4.has_value()) << v.id;
+  }
+  EXPECT_EQ(kinds.size(), 3u);
+}
+
+TEST(Plan, NatRulesMasqueradeOnTheOutsideInterface) {
+  const std::string rules = natRules({"nata", "out0"});
+  EXPECT_NE(rules.find("type nat hook postrouting"), std::string::npos);
+  EXPECT_NE(rules.find("oifname \"out0\" masquerade"), std::string::npos);
+}
+
+// The configurations the lab generates are valid for the daemons themselves: they resolve
+// with the daemons' own option tables, the way `dsmip <daemon> --config` reads them.
+TEST(Scenarios, GeneratedConfigurationsResolveWithTheDaemonsOptionTables) {
+  const LabPlan plan = makeLabPlan();
+  const auto scenarios = makeScenarios(plan);
+  ASSERT_FALSE(scenarios.empty());
+  std::set<std::string> names;
+  for (const ScenarioSpec& s : scenarios) {
+    EXPECT_TRUE(names.insert(s.name).second) << s.name;
+    EXPECT_NE(plan.node(s.peer_node), nullptr) << s.name;
+    ASSERT_FALSE(s.walk.empty()) << s.name;
+    for (const std::string& w : s.walk) EXPECT_NE(plan.network(w), nullptr) << s.name << " " << w;
+    for (const DaemonSpec& d : s.daemons) {
+      EXPECT_NE(plan.node(d.node), nullptr) << d.role;
+      Status resolved;
+      if (d.subcommand == "m6t-gateway") {
+        auto config = daemon::defaultGatewayConfig();
+        daemon::OptionTable table("m6t-gateway");
+        daemon::declareGatewayOptions(table, config);
+        resolved = table.resolveWithToml(d.config, d.role + ".toml");
+      } else if (d.subcommand == "m6t-client") {
+        auto config = daemon::defaultClientConfig();
+        daemon::OptionTable table("m6t-client");
+        daemon::declareClientOptions(table, config);
+        resolved = table.resolveWithToml(d.config, d.role + ".toml");
+        EXPECT_EQ(config.core.keepalive_interval, std::chrono::seconds(1));
+      } else {
+        ADD_FAILURE() << "no option table known for " << d.subcommand;
+        continue;
+      }
+      EXPECT_TRUE(resolved) << d.role << ": " << resolved.error().detail;
+    }
+  }
+}
+
+TEST(Scenarios, SignallingCountSumsTheCountersAndNeedsAllOfThem) {
+  const std::vector<CounterRef> refs = {{"m6t-client", "keepalives-sent"},
+                                        {"m6t-client", "keepalive-replies-received"}};
+  Shows shows;
+  shows["m6t-client"] = nlohmann::json::parse(
+      R"({"counters": {"keepalives-sent": 7, "keepalive-replies-received": 6}})");
+  EXPECT_EQ(signallingCount(refs, shows), 13u);
+  shows["m6t-client"]["counters"].erase("keepalives-sent");
+  EXPECT_EQ(signallingCount(refs, shows), std::nullopt);
+  EXPECT_EQ(signallingCount(refs, Shows{}), std::nullopt);
+}
+
+}  // namespace
+}  // namespace dsmip::lab
