@@ -33,6 +33,8 @@ int run(int argc, char** argv) {
   add(&addM6tPrefixCommand);
   add(&addShowCommand);
   add(&addLabCommand);
+  add(&addCheckCommand);
+  add(&addManCommand);  // last: it documents the others
 
   try {
     app.parse(argc, argv);

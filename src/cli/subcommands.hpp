@@ -16,5 +16,7 @@ Runner addM6tClientCommand(CLI::App& app);
 Runner addM6tPrefixCommand(CLI::App& app);
 Runner addShowCommand(CLI::App& app);
 Runner addLabCommand(CLI::App& app);
+Runner addCheckCommand(CLI::App& app);
+Runner addManCommand(CLI::App& app);
 
 }  // namespace dsmip::cli

@@ -689,6 +689,10 @@ int Lab::run() {
 
   LabReport report;
   report.version = options_.version;
+  report.unavailable = unavailableMechanisms();
+  for (const UnavailableMechanism& u : report.unavailable) {
+    event(fmt::format("not shown: {} ({})", u.mechanism, u.reason));
+  }
   report.settings = settings_;
   std::vector<ScenarioRecord> records;
   records.reserve(scenarios_.size());
@@ -734,6 +738,7 @@ int Lab::run() {
   }
   report.mechanisms = summarise(report.scenarios);
   if (!report.scenarios.empty()) console_.print(summaryTable(report.mechanisms));
+  console_.print(unavailableText(report.unavailable));
   if (!options_.report.empty()) {
     std::ofstream out(options_.report);
     out << renderSvg(records, report.scenarios);
@@ -784,6 +789,7 @@ std::string scenarioList() {
     for (const std::string& w : s.walk) walk += (walk.empty() ? "" : " → ") + w;
     out += fmt::format("{}\n  {}\n  {}\n  walk: {}\n", s.name, s.title, s.summary, walk);
   }
+  out += unavailableText(unavailableMechanisms());
   return out;
 }
 

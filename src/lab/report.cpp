@@ -154,6 +154,15 @@ std::string summaryTable(const std::vector<MechanismSummary>& rows) {
   return out;
 }
 
+std::string unavailableText(const std::vector<UnavailableMechanism>& unavailable) {
+  if (unavailable.empty()) return {};
+  std::string out = "Not shown by this build (no scenario runs them):\n";
+  for (const UnavailableMechanism& u : unavailable) {
+    out += fmt::format("  {:<26} {}\n", u.mechanism, u.reason);
+  }
+  return out;
+}
+
 json reportJson(const LabReport& report) {
   json j;
   j["dsmip_version"] = report.version;
@@ -313,6 +322,11 @@ json reportJson(const LabReport& report) {
     mechanisms.push_back(mj);
   }
   j["mechanisms"] = mechanisms;
+  json unavailable = json::array();
+  for (const UnavailableMechanism& u : report.unavailable) {
+    unavailable.push_back({{"mechanism", u.mechanism}, {"reason", u.reason}});
+  }
+  j["not_available"] = unavailable;
   return j;
 }
 

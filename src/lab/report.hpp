@@ -25,12 +25,19 @@ struct RunSettings {
   AnalysisSettings analysis;
 };
 
+/// A mechanism the lab cannot show with this build (its daemons are not part of it yet).
+struct UnavailableMechanism {
+  std::string mechanism;  // "DSMIPv6 over UDP (NAT)"
+  std::string reason;     // "needs `dsmip ha` and `dsmip mn`, not in this build"
+};
+
 /// A whole run.
 struct LabReport {
   std::string version;
   RunSettings settings;
   std::vector<ScenarioResult> scenarios;
   std::vector<MechanismSummary> mechanisms;
+  std::vector<UnavailableMechanism> unavailable;
   std::string failure;  // the run stopped early (a daemon died, the topology failed)
   bool interrupted = false;
   [[nodiscard]] bool ok() const;
@@ -47,6 +54,9 @@ std::string handoverLine(const HandoverResult& h);
 std::string scenarioText(const ScenarioResult& r);
 /// The comparison of the mechanisms, with its notes.
 std::string summaryTable(const std::vector<MechanismSummary>& rows);
+
+/// The mechanisms not shown, and why (empty text if none).
+std::string unavailableText(const std::vector<UnavailableMechanism>& unavailable);
 
 /// `--json`.
 nlohmann::json reportJson(const LabReport& report);

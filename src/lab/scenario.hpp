@@ -18,6 +18,7 @@
 #include "common/time.hpp"
 #include "lab/analysis.hpp"
 #include "lab/plan.hpp"
+#include "lab/report.hpp"
 
 namespace dsmip::lab {
 
@@ -70,6 +71,10 @@ struct ScenarioSpec {
 
 /// Every scenario, in the order `dsmip lab` runs them.
 std::vector<ScenarioSpec> makeScenarios(const LabPlan& plan);
+
+/// The mechanisms of the suite that no scenario of this build shows, with the reason: their
+/// daemons are not part of it yet. The lab says so rather than pretend.
+std::vector<UnavailableMechanism> unavailableMechanisms();
 
 /// Sum of the signalling counters in `shows` (nullopt if one is missing).
 std::optional<std::uint64_t> signallingCount(const std::vector<CounterRef>& counters,

@@ -142,4 +142,16 @@ std::optional<std::uint64_t> signallingCount(const std::vector<CounterRef>& coun
 
 std::vector<ScenarioSpec> makeScenarios(const LabPlan& plan) { return {m6tScenario(plan)}; }
 
+std::vector<UnavailableMechanism> unavailableMechanisms() {
+  const std::string dsmip6 =
+      "needs the DSMIPv6 daemons (`dsmip ha`, `dsmip mn`): not in this build";
+  const std::string dsmip4 =
+      "needs the DSMIPv4 daemons (`dsmip mip4-ha`, `dsmip mip4-mn`): not in this build";
+  return {
+      {"DSMIPv6, native IPv6 CoA", dsmip6}, {"DSMIPv6 over IPv4", dsmip6},
+      {"DSMIPv6 over UDP (NAT)", dsmip6},   {"DSMIPv6 over m6t", dsmip6},
+      {"DSMIPv4, public CoA", dsmip4},      {"DSMIPv4 over UDP (NAT)", dsmip4},
+  };
+}
+
 }  // namespace dsmip::lab

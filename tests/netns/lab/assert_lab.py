@@ -51,6 +51,14 @@ def main(path):
             problems.append(f"{m['mechanism']}: no overhead measured")
         if m["keepalive_bytes_per_hour"] is None:
             problems.append(f"{m['mechanism']}: no keep-alive measurement")
+    # Every mechanism of the suite is either measured or plainly listed as not available.
+    suite = {"m6t", "DSMIPv6, native IPv6 CoA", "DSMIPv6 over IPv4", "DSMIPv6 over UDP (NAT)",
+             "DSMIPv6 over m6t", "DSMIPv4, public CoA", "DSMIPv4 over UDP (NAT)"}
+    unavailable = {u["mechanism"] for u in report["not_available"]}
+    if set(mechanisms) & unavailable:
+        problems.append(f"measured and listed as not available: {set(mechanisms) & unavailable}")
+    if suite - set(mechanisms) - unavailable:
+        problems.append(f"neither measured nor listed as not available: {suite - set(mechanisms) - unavailable}")
     if "m6t" in mechanisms and mechanisms["m6t"]["overhead_bytes"]["ipv6"] != 28:
         problems.append("m6t: overhead is not IPv4 + UDP (28 octets)")
     for p in problems:

@@ -81,6 +81,13 @@ TEST(Report, JsonCarriesTheChecksAndTheVerdict) {
   EXPECT_EQ(j["mechanisms"][0]["handovers"], 1);
   EXPECT_EQ(j["mechanisms"][0]["overhead_bytes"]["ipv6"], 28);
 
+  EXPECT_TRUE(j["not_available"].empty());
+  report.unavailable = {{"DSMIPv4 over UDP (NAT)", "needs mip4-ha"}};
+  EXPECT_EQ(reportJson(report)["not_available"][0]["mechanism"], "DSMIPv4 over UDP (NAT)");
+  EXPECT_TRUE(report.ok());  // what is not shown does not fail what is
+  EXPECT_NE(unavailableText(report.unavailable).find("DSMIPv4 over UDP (NAT)"), std::string::npos);
+  EXPECT_EQ(unavailableText({}), "");
+
   report.scenarios[0].checks.no_loss_outside_handovers = false;
   EXPECT_FALSE(report.ok());
   EXPECT_EQ(reportJson(report)["ok"], false);
