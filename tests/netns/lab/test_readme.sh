@@ -34,7 +34,7 @@ done
 # Every key of a daemon is documented with its default in its page.
 MANWIDTH=200 man -l "$prefix/share/man/man1/dsmip-m6t-client.1" >"$NETNS_TMP/client.txt" 2>/dev/null
 grep -q "CONFIGURATION FILE" "$NETNS_TMP/client.txt" || fail "m6t-client page: no configuration section"
-grep -Eq "keepalive = DURATION" "$NETNS_TMP/client.txt" || fail "m6t-client page: no keepalive key"
+grep -Eq "keepalive = DUR" "$NETNS_TMP/client.txt" || fail "m6t-client page: no keepalive key"
 grep -q "(default: 30s)" "$NETNS_TMP/client.txt" || fail "m6t-client page: no default of keepalive"
 for unit in "$prefix"/lib/systemd/system/dsmip-*.service; do
   daemon=$(basename "$unit" .service)
