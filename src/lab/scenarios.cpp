@@ -116,6 +116,9 @@ ScenarioSpec m6tScenario(const LabPlan& plan) {
       "forwards nothing else), and a new address at every attachment: the TCP streams are "
       "re-established after each move; session continuity is what DSMIPv6 over m6t adds.",
       "No IPv4 home address: m6t carries IPv6 only.",
+      "The correspondent learns each new tunnel address from the lab, which polls the client "
+      "every 100 ms: the peer-to-MN recovery includes that delay; the MN-to-peer stream shows "
+      "m6t's own re-attachment time.",
       "Signalling counted: keep-alives and their replies (m6t has no registration; the first "
       "packet creates the gateway's state).",
       "ESP: not part of m6t (IKE and IPsec run unchanged over it).",
