@@ -124,7 +124,9 @@ TcpHandover analyseTcp(const TcpStreamRecord& stream, TimePoint moved, TimePoint
     h.stall = longest;
     h.resumed = true;
   }
-  for (TimePoint c : stream.connections) {
+  // The first connection is the stream's start, not a broken session.
+  for (std::size_t i = 1; i < stream.connections.size(); ++i) {
+    const TimePoint c = stream.connections[i];
     if (c > moved - settings.guard && c < segment_end) h.session_kept = false;
   }
   return h;
@@ -252,6 +254,7 @@ ScenarioResult analyseScenario(const ScenarioRecord& record, const Expectations&
           ++s.lost_in_handovers;
         } else {
           ++s.lost_outside_handovers;
+          s.lost_outside_at_s.push_back(secondsBetween(record.started, sample.sent));
         }
       }
     }

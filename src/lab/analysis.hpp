@@ -102,6 +102,7 @@ struct StreamSummary {
   std::uint64_t lost = 0;
   std::uint64_t lost_in_handovers = 0;
   std::uint64_t lost_outside_handovers = 0;
+  std::vector<double> lost_outside_at_s;  // when they were sent (since the scenario started)
   Spread rtt;
 };
 

@@ -318,7 +318,9 @@ Status Lab::openProbes(const ScenarioSpec& spec, ScenarioRecord& record) {
       auto probe = EchoProbe::open(*loop_, where, f, slot.identifier, payload, slot.record);
       if (!probe) return Unexpected{probe.error()};
       slot.probe = std::move(*probe);
-      if (d == Direction::MnToPeer) {
+      // Where the MN's requests must leave from its home address, they wait until the probe
+      // is bound to it (poll()); otherwise the kernel would send them from the care-of address.
+      if (d == Direction::MnToPeer && !spec.bind_mn_source) {
         if (f == Family::Ipv6 && spec.peer_ipv6) slot.probe->setTarget(IpAddress{*spec.peer_ipv6});
         if (f == Family::Ipv4 && spec.peer_ipv4) slot.probe->setTarget(IpAddress{*spec.peer_ipv4});
       }
@@ -393,9 +395,13 @@ void Lab::poll(TimePoint now) {
       auto probe =
           EchoProbe::open(*loop_, ns("mn"), slot.family, slot.identifier, payload, slot.record, mn);
       if (probe) {
-        auto target = slot.probe->target();
         slot.probe = std::move(*probe);
-        slot.probe->setTarget(target);
+        if (slot.family == Family::Ipv6 && r.spec->peer_ipv6) {
+          slot.probe->setTarget(IpAddress{*r.spec->peer_ipv6});
+        }
+        if (slot.family == Family::Ipv4 && r.spec->peer_ipv4) {
+          slot.probe->setTarget(IpAddress{*r.spec->peer_ipv4});
+        }
         slot.bound = mn;
       }
     }

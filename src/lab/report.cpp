@@ -98,6 +98,12 @@ std::string scenarioText(const ScenarioResult& r) {
     out += fmt::format("   {:<22} {:>7} {:>7} {:>6} {:>9} {:>10} {:>10}\n", s.name, s.sent,
                        s.answered, s.lost, s.lost_in_handovers, s.lost_outside_handovers,
                        formatDuration(s.rtt.median));
+    if (!s.lost_outside_at_s.empty()) {
+      std::string when;
+      for (double t : s.lost_outside_at_s)
+        when += fmt::format("{}{:.2f} s", when.empty() ? "" : ", ", t);
+      out += fmt::format("     {} lost outside the handovers, sent at {}\n", s.name, when);
+    }
   }
   for (const TcpSummary& t : r.tcp) {
     out += fmt::format("   {:<22} {} sent, {} received, {} connection{}\n", t.name,
@@ -284,6 +290,7 @@ json reportJson(const LabReport& report) {
                          {"lost", st.lost},
                          {"lost_in_handovers", st.lost_in_handovers},
                          {"lost_outside_handovers", st.lost_outside_handovers},
+                         {"lost_outside_at_s", st.lost_outside_at_s},
                          {"rtt_ms",
                           {{"median", milliseconds(st.rtt.median)},
                            {"p95", milliseconds(st.rtt.p95)},

@@ -183,6 +183,24 @@ TEST(Scenario, ABrokenSessionFailsWhereSessionsMustSurvive) {
   EXPECT_FALSE(s.checks.tcp_resumed);
 }
 
+TEST(Scenario, TheFirstConnectionIsNotABrokenSession) {
+  ScenarioRecord r = walkOfTwo(1000);
+  r.tcp[0].connections = {at(5)};  // one connection for the whole walk
+  Expectations e = expectIpv6();
+  e.sessions_survive = true;
+  const ScenarioResult s = analyseScenario(r, e, AnalysisSettings{});
+  EXPECT_TRUE(s.checks.tcp_resumed);
+  EXPECT_TRUE(s.handovers[0].tcp[0].session_kept);
+  EXPECT_TRUE(s.handovers[1].tcp[0].session_kept);
+}
+
+TEST(Scenario, LossesOutsideHandoversSayWhen) {
+  const ScenarioRecord r = walkOfTwo(2000);
+  const ScenarioResult s = analyseScenario(r, expectIpv6(), AnalysisSettings{});
+  ASSERT_EQ(s.streams[1].lost_outside_at_s.size(), 30u);
+  EXPECT_DOUBLE_EQ(s.streams[1].lost_outside_at_s.front(), 2.0);
+}
+
 TEST(Summary, OneRowPerMechanismWithoutInitialAttachments) {
   const ScenarioRecord r = walkOfTwo(1000);
   const std::vector<ScenarioResult> results = {

@@ -4,9 +4,7 @@
 
 #include <set>
 
-#include "daemon/m6t_client_daemon.hpp"
-#include "daemon/m6t_gateway_daemon.hpp"
-#include "daemon/options.hpp"
+#include "cli/daemon_catalogue.hpp"
 #include "lab/scenario.hpp"
 
 namespace dsmip::lab {
@@ -91,25 +89,48 @@ TEST(Scenarios, GeneratedConfigurationsResolveWithTheDaemonsOptionTables) {
     for (const std::string& w : s.walk) EXPECT_NE(plan.network(w), nullptr) << s.name << " " << w;
     for (const DaemonSpec& d : s.daemons) {
       EXPECT_NE(plan.node(d.node), nullptr) << d.role;
-      Status resolved;
-      if (d.subcommand == "m6t-gateway") {
-        auto config = daemon::defaultGatewayConfig();
-        daemon::OptionTable table("m6t-gateway");
-        daemon::declareGatewayOptions(table, config);
-        resolved = table.resolveWithToml(d.config, d.role + ".toml");
-      } else if (d.subcommand == "m6t-client") {
-        auto config = daemon::defaultClientConfig();
-        daemon::OptionTable table("m6t-client");
-        daemon::declareClientOptions(table, config);
-        resolved = table.resolveWithToml(d.config, d.role + ".toml");
-        EXPECT_EQ(config.core.keepalive_interval, std::chrono::seconds(1));
-      } else {
-        ADD_FAILURE() << "no option table known for " << d.subcommand;
-        continue;
-      }
+      const cli::DaemonEntry* daemon = cli::findDaemon(d.subcommand);
+      ASSERT_NE(daemon, nullptr) << d.subcommand << " is not a daemon of this build";
+      auto declared = daemon->declare();
+      const Status resolved = declared->table().resolveWithToml(d.config, d.role + ".toml");
       EXPECT_TRUE(resolved) << d.role << ": " << resolved.error().detail;
+      // The lab's short timers are in effect (they make the idle measurement short).
+      if (d.subcommand == "m6t-client") {
+        EXPECT_EQ(declared->table().sourceOf("keepalive"), daemon::OptionSource::File);
+      }
     }
   }
+}
+
+const ScenarioSpec& scenario(const std::vector<ScenarioSpec>& all, const std::string& name) {
+  for (const ScenarioSpec& s : all) {
+    if (s.name == name) return s;
+  }
+  throw std::runtime_error("no scenario " + name);
+}
+
+// The m6t client is in place only once it is attached from the new network's address: just
+// after a move it still shows the previous one.
+TEST(Scenarios, M6tIsReadyOnlyFromTheCurrentNetwork) {
+  const LabPlan plan = makeLabPlan();
+  const auto all = makeScenarios(plan);
+  const ScenarioSpec& m6t = scenario(all, "m6t");
+  Shows shows;
+  shows["m6t-client"] = nlohmann::json::parse(
+      R"({"state": "attached", "address": "fd00:6d36:0:1:7:1:2:3", "local_ipv4": "10.10.1.100"})");
+  shows["m6t-gateway"] = nlohmann::json::parse(
+      R"({"states": [{"mobile_node": "fd00:6d36:0:1:7:1:2:3", "kind": "active",
+                      "endpoint": "198.18.10.2:40000"}]})");
+  const MnView there = m6t.observe(shows, *plan.network("nat-a"));
+  EXPECT_TRUE(there.ready);
+  ASSERT_TRUE(there.address_ipv6.has_value());
+  EXPECT_EQ(there.address_ipv6->toString(), "fd00:6d36:0:1:7:1:2:3");
+  EXPECT_NE(there.mechanism_detail.find("198.18.10.2:40000 (the NAT's mapping)"), std::string::npos)
+      << there.mechanism_detail;
+  EXPECT_FALSE(m6t.observe(shows, *plan.network("nat-b")).ready);
+  shows["m6t-client"]["state"] = "no-ipv4";
+  EXPECT_FALSE(m6t.observe(shows, *plan.network("nat-a")).ready);
+  EXPECT_FALSE(m6t.observe(Shows{}, *plan.network("nat-a")).ready);
 }
 
 TEST(Scenarios, SignallingCountSumsTheCountersAndNeedsAllOfThem) {
