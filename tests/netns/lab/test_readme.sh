@@ -47,7 +47,7 @@ for unit in "$prefix"/lib/systemd/system/dsmip-*.service; do
 done
 ls "$prefix"/lib/systemd/system/dsmip-m6t-gateway.service "$prefix"/lib/systemd/system/dsmip-m6t-client.service >/dev/null ||
   fail "units missing"
-for example in "$prefix"/share/doc/dsmip/examples/*.toml; do
+for example in $(find "$prefix/share/doc/dsmip/examples" -name '*.toml'); do
   (cd "$(dirname "$example")" && "$prefix/bin/dsmip" check --config "$example") >/dev/null ||
     fail "dsmip check $example"
 done
