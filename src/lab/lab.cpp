@@ -451,9 +451,10 @@ void Lab::drawStatus(TimePoint now) {
                                       : std::string("-");
   const std::string mechanism =
       r.current ? r.record->attachments[*r.current].mechanism : std::string("-");
-  lines.push_back(fmt::format("-- {} {:6.1f} s | MN in {} | {}{}", r.spec->name,
-                              toSeconds(now - r.record->started), where, mechanism,
-                              r.sending ? "" : " | probes paused (idle)"));
+  lines.push_back(fmt::format(
+      "-- {} {:6.1f} s | MN in {} | {}{}", r.spec->name, toSeconds(now - r.record->started), where,
+      mechanism,
+      r.sending ? "" : (r.current ? " | probes paused (idle)" : " | starting the daemons")));
   lines.push_back("   " + (r.view.mechanism_detail.empty()
                                ? std::string("(waiting for the daemons)")
                                : r.view.mechanism_detail));

@@ -62,6 +62,22 @@ wait "$pid" || rc=$?
 [ $rc = 130 ] || fail "SIGTERM: exit $rc, expected 130"
 assert_clean "$pid" "SIGTERM"
 
+# --- SIGKILL: nothing can clean up; the daemons die with the lab, --cleanup removes the rest ---
+"$DSMIP" lab --plain --dwell 20s --idle 0s >"$NETNS_TMP/kill.log" 2>&1 &
+pid=$!
+NETNS_PIDS+=("$pid")
+wait_until 30 grep -q "carried by" "$NETNS_TMP/kill.log" || fail "SIGKILL: the lab did not attach"
+kill -KILL "$pid"
+wait "$pid" 2>/dev/null || true
+no_daemons() { ! pgrep -f -- "/tmp/dsmip-lab-$1-" >/dev/null; }
+wait_until 10 no_daemons "$pid" ||
+  fail "SIGKILL: the daemons outlived the lab"
+[ -n "$(ip netns list | grep "^dsmip-lab-$pid-")" ] || fail "SIGKILL: expected namespaces left"
+"$DSMIP" lab --cleanup >"$NETNS_TMP/cleanup-kill.log" 2>&1 || fail "--cleanup after SIGKILL failed"
+grep -q "removing 9 namespaces of lab $pid" "$NETNS_TMP/cleanup-kill.log" ||
+  fail "--cleanup did not say what it removed: $(cat "$NETNS_TMP/cleanup-kill.log")"
+assert_clean "$pid" "SIGKILL and --cleanup"
+
 # --- a failure at each stage -------------------------------------------------------------
 for stage in topology daemons walk; do
   "$DSMIP" lab --plain --dwell 2s --idle 0s --fail-at "$stage" >"$NETNS_TMP/fail-$stage.log" 2>&1 &
