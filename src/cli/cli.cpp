@@ -32,6 +32,8 @@ int run(int argc, char** argv) {
   add(&addM6tClientCommand);
   add(&addM6tPrefixCommand);
   add(&addShowCommand);
+  add(&addMip4HomeAgentCommand);
+  add(&addMip4MobileNodeCommand);
   add(&addLabCommand);
   add(&addCheckCommand);
   add(&addManCommand);  // last: it documents the others

@@ -2,6 +2,7 @@
 
 #include "daemon/m6t_client_daemon.hpp"
 #include "daemon/m6t_gateway_daemon.hpp"
+#include "daemon/mip4_config.hpp"
 
 namespace dsmip::cli {
 
@@ -38,6 +39,10 @@ const std::vector<DaemonEntry>& daemonCatalogue() {
             &daemon::defaultGatewayConfig, &daemon::declareGatewayOptions),
       entry("m6t-client", "the m6t tunnel client of a mobile node", &daemon::defaultClientConfig,
             &daemon::declareClientOptions),
+      entry("mip4-ha", "the DSMIPv4 home agent", &daemon::defaultHomeAgentDaemonConfig,
+            &daemon::declareHomeAgentOptions),
+      entry("mip4-mn", "the DSMIPv4 mobile node", &daemon::defaultMobileNodeDaemonConfig,
+            &daemon::declareMobileNodeOptions),
   };
   return catalogue;
 }

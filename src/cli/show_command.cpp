@@ -9,6 +9,7 @@
 
 #include "cli/subcommands.hpp"
 #include "daemon/m6t_status.hpp"
+#include "daemon/mip4_status.hpp"
 #include "daemon/options.hpp"
 #include "daemon/runtime.hpp"
 #include "platform/control_socket.hpp"
@@ -78,7 +79,11 @@ Runner addShowCommand(CLI::App& app) {
     if (o->json) {
       std::printf("%s\n", response->c_str());
     } else {
-      std::fputs(daemon::renderStatusText(status).c_str(), stdout);
+      if (auto mip4 = daemon::renderMip4StatusText(status)) {
+        std::fputs(mip4->c_str(), stdout);
+      } else {
+        std::fputs(daemon::renderStatusText(status).c_str(), stdout);
+      }
     }
     return status.contains("error") ? daemon::kExitRuntimeError : 0;
   };

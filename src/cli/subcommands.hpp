@@ -15,6 +15,8 @@ Runner addM6tGatewayCommand(CLI::App& app);
 Runner addM6tClientCommand(CLI::App& app);
 Runner addM6tPrefixCommand(CLI::App& app);
 Runner addShowCommand(CLI::App& app);
+Runner addMip4HomeAgentCommand(CLI::App& app);
+Runner addMip4MobileNodeCommand(CLI::App& app);
 Runner addLabCommand(CLI::App& app);
 Runner addCheckCommand(CLI::App& app);
 Runner addManCommand(CLI::App& app);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <toml++/toml.h>
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -122,10 +123,39 @@ OptionTable::OptionTable(std::string daemon_name) : daemon_name_(std::move(daemo
 OptionTable::Entry& OptionTable::addEntry(OptionInfo info) {
   DSMIP_CHECK(info.name != "config");
   for (const auto& e : entries_) DSMIP_CHECK(e->info.name != info.name);
+  for (const auto& t : table_arrays_) DSMIP_CHECK(t.name != info.name);
   infos_.push_back(info);
   entries_.push_back(std::make_unique<Entry>());
   entries_.back()->info = std::move(info);
   return *entries_.back();
+}
+
+OptionTable& OptionTable::addTableArray(std::string name, std::string help,
+                                        TableArrayBinding binding, Presence presence) {
+  DSMIP_CHECK(binding.reset && binding.element);
+  for (const auto& e : entries_) DSMIP_CHECK(e->info.name != name);
+  for (const auto& t : table_arrays_) DSMIP_CHECK(t.name != name);
+  table_arrays_.push_back(TableArray{std::move(name), std::move(help), std::move(binding),
+                                     presence == Presence::Required});
+  return *this;
+}
+
+std::vector<TableArrayInfo> OptionTable::tableArrays() const {
+  std::vector<TableArrayInfo> out;
+  for (const TableArray& t : table_arrays_) {
+    out.push_back(
+        TableArrayInfo{t.name, t.help, t.required,
+                       t.binding.describe ? t.binding.describe() : std::vector<OptionInfo>{}});
+  }
+  return out;
+}
+
+std::string OptionTable::originOf(std::string_view name, OptionSource source,
+                                  std::string_view origin) const {
+  if (!element_) return describeOrigin(name, source, origin);
+  // An element of a [[…]] array has no flags: its values come from its table or its default.
+  return source == OptionSource::Default ? fmt::format("key '{}' (default) in {}", name, origin)
+                                         : fmt::format("key '{}' in {}", name, origin);
 }
 
 OptionTable& OptionTable::addCheck(std::function<Status()> check) {
@@ -160,7 +190,7 @@ Status OptionTable::applyValues(Entry& e, const std::vector<std::string>& values
   if (!e.info.repeatable && values.size() > 1) {
     return makeError(ErrorCode::InvalidArgument,
                      fmt::format("{}: takes one value, got {}",
-                                 describeOrigin(e.info.name, source, origin), values.size()));
+                                 originOf(e.info.name, source, origin), values.size()));
   }
   for (const std::string& v : values) {
     auto parsed = e.parse_one(v);
@@ -170,8 +200,8 @@ Status OptionTable::applyValues(Entry& e, const std::vector<std::string>& values
       const bool quoted = why.find('\'') != std::string::npos;
       return makeError(
           ErrorCode::InvalidArgument,
-          quoted ? fmt::format("{}: {}", describeOrigin(e.info.name, source, origin), why)
-                 : fmt::format("{}: '{}' {}", describeOrigin(e.info.name, source, origin), v, why));
+          quoted ? fmt::format("{}: {}", originOf(e.info.name, source, origin), why)
+                 : fmt::format("{}: '{}' {}", originOf(e.info.name, source, origin), v, why));
     }
   }
   e.source = source;
@@ -238,7 +268,16 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
     }
     for (const auto& [key, value] : *file) {
       const bool known = std::any_of(entries_.begin(), entries_.end(),
-                                     [&](const auto& e) { return e->info.name == key.str(); });
+                                     [&](const auto& e) { return e->info.name == key.str(); }) ||
+                         std::any_of(table_arrays_.begin(), table_arrays_.end(),
+                                     [&](const TableArray& t) { return t.name == key.str(); });
+      if (!known && element_) {
+        std::string keys;
+        for (const auto& e : entries_) keys += (keys.empty() ? "" : ", ") + e->info.name;
+        return makeError(
+            ErrorCode::InvalidArgument,
+            fmt::format("{}: unknown key '{}' (its keys are: {})", origin, key.str(), keys));
+      }
       if (!known) {
         return makeError(ErrorCode::InvalidArgument,
                          fmt::format("{}: unknown key '{}' (keys are the long flag names of "
@@ -256,21 +295,61 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
     } else if (file && file->contains(e->info.name)) {
       auto values = tomlValues(*file->get(e->info.name), e->info.repeatable);
       if (!values) {
-        return makeError(
-            ErrorCode::InvalidArgument,
-            fmt::format("{}: {}", describeOrigin(e->info.name, OptionSource::File, origin),
-                        values.error().detail));
+        return makeError(ErrorCode::InvalidArgument,
+                         fmt::format("{}: {}", originOf(e->info.name, OptionSource::File, origin),
+                                     values.error().detail));
       }
       if (Status s = applyValues(*e, *values, OptionSource::File, origin); !s) return s;
     }
   }
   // Missing required options after every given value parsed (a typo is reported first).
   for (auto& e : entries_) {
+    if (e->info.required && e->source == OptionSource::Default && element_) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("{}: key '{}' is required", origin, e->info.name));
+    }
     if (e->info.required && e->source == OptionSource::Default) {
       return makeError(ErrorCode::InvalidArgument,
                        fmt::format("--{} is required (on the command line or as key '{}' in "
                                    "the --config file)",
                                    e->info.name, e->info.name));
+    }
+  }
+  // Arrays of tables: each element is resolved by its own table, like a file of its own.
+  for (TableArray& t : table_arrays_) {
+    const toml::node* node = file ? file->get(t.name) : nullptr;
+    if (node == nullptr) {
+      if (t.required) {
+        return makeError(ErrorCode::InvalidArgument,
+                         fmt::format("{}: at least one [[{}]] table is required{}", t.name, t.name,
+                                     file ? " in " + std::string(origin)
+                                          : std::string(" (give one in the --config file)")));
+      }
+      t.binding.reset(0);
+      continue;
+    }
+    const toml::array* array = node->as_array();
+    const bool tables =
+        array != nullptr &&
+        std::all_of(array->begin(), array->end(), [](const toml::node& n) { return n.is_table(); });
+    if (!tables) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("key '{}' in {}: must be an array of tables ([[{}]] sections)",
+                                   t.name, origin, t.name));
+    }
+    if (t.required && array->empty()) {
+      return makeError(ErrorCode::InvalidArgument,
+                       fmt::format("key '{}' in {}: at least one [[{}]] table is required", t.name,
+                                   origin, t.name));
+    }
+    t.binding.reset(array->size());
+    for (std::size_t i = 0; i < array->size(); ++i) {
+      OptionTable& element = t.binding.element(i);
+      element.element_ = true;
+      std::ostringstream text;
+      text << *(*array)[i].as_table();
+      const std::string element_origin = fmt::format("[[{}]] #{} of {}", t.name, i + 1, origin);
+      if (Status s = element.resolveImpl(text.str(), element_origin); !s) return s;
     }
   }
   // Nothing is applied before every value parsed: a failure leaves the targets untouched.
@@ -285,7 +364,7 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
         const std::string name = detail.substr(0, colon);
         for (const auto& e : entries_) {
           if (e->info.name == name) {
-            detail = describeOrigin(name, e->source, origin) + detail.substr(colon);
+            detail = originOf(name, e->source, origin) + detail.substr(colon);
             break;
           }
         }
@@ -312,6 +391,16 @@ std::string OptionTable::markdownTable() const {
         i.required ? "required" : (i.default_text.empty() ? "—" : "`" + i.default_text + "`");
     out += fmt::format("| `--{} {}`{} | `{}` | {} | {} |\n", i.name, i.value_name,
                        i.repeatable ? " (repeatable)" : "", i.name, def, i.help);
+  }
+  for (const TableArrayInfo& t : tableArrays()) {
+    out += fmt::format("| — | `[[{}]]`{} | — | {} |\n", t.name, t.required ? " (at least one)" : "",
+                       t.help);
+    for (const OptionInfo& k : t.element_options) {
+      std::string def =
+          k.required ? "required" : (k.default_text.empty() ? "—" : "`" + k.default_text + "`");
+      out += fmt::format("| — | `[[{}]]` `{}`{} | {} | {} |\n", t.name, k.name,
+                         k.repeatable ? " (list)" : "", def, k.help);
+    }
   }
   return out;
 }

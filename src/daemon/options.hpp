@@ -133,6 +133,28 @@ struct OptionInfo {
   bool required = false;
 };
 
+/// What is known about a TOML array of tables (OptionTable::addTableArray).
+struct TableArrayInfo {
+  std::string name;  // `[[name]]`
+  std::string help;
+  bool required = false;                    // at least one table
+  std::vector<OptionInfo> element_options;  // the keys of each table
+};
+
+class OptionTable;
+
+/// How a TOML array of tables (`[[name]]`) is read: the caller keeps one element per table in
+/// the file, each with its own OptionTable bound to it.
+struct TableArrayBinding {
+  /// Called before the elements are read, with the number of tables in the file (0 when the
+  /// key is absent): make that many elements, all holding their defaults.
+  std::function<void(std::size_t count)> reset;
+  /// The option table of element `index` (< count); its options are the element's keys.
+  std::function<OptionTable&(std::size_t index)> element;
+  /// The options of an element, for --help and documentation (an element's table).
+  std::function<std::vector<OptionInfo>()> describe;
+};
+
 /// Where a value came from, for messages.
 enum class OptionSource : std::uint8_t { Default, File, CommandLine };
 
@@ -157,6 +179,12 @@ class OptionTable {
   OptionTable& addList(std::string name, std::string value_name, std::string help,
                        std::vector<T>* target, Validator<T> validate = {},
                        Presence presence = Presence::Optional);
+  /// A TOML array of tables, `[[name]]` in the file (there is no flag): per-peer settings such
+  /// as one table per mobile node. Each table is resolved through `binding.element(i)` like a
+  /// file of its own (element defaults < the table's keys; unknown keys are errors). Errors name
+  /// the table: "key 'spi' in [[mobile-node]] #2 of FILE: …". Required: at least one table.
+  OptionTable& addTableArray(std::string name, std::string help, TableArrayBinding binding,
+                             Presence presence = Presence::Optional);
   /// A check across options, run by resolve() after every value was set. Its error's detail
   /// must start with the option name it blames ("prefix: …").
   OptionTable& addCheck(std::function<Status()> check);
@@ -174,6 +202,8 @@ class OptionTable {
   [[nodiscard]] Status resolveWithToml(std::string_view toml_text, std::string_view origin);
 
   [[nodiscard]] const std::vector<OptionInfo>& options() const { return infos_; }
+  /// The arrays of tables, in declaration order.
+  [[nodiscard]] std::vector<TableArrayInfo> tableArrays() const;
   [[nodiscard]] const std::string& daemonName() const { return daemon_name_; }
   [[nodiscard]] const std::string& configPath() const { return config_path_; }
   /// Where the value of `name` came from (after resolve()).
@@ -197,12 +227,23 @@ class OptionTable {
                                    OptionSource source, std::string_view origin);
   [[nodiscard]] Status resolveImpl(const std::optional<std::string>& toml_text,
                                    std::string_view origin);
+  // Where a value of `name` came from, for messages (element tables name their key).
+  [[nodiscard]] std::string originOf(std::string_view name, OptionSource source,
+                                     std::string_view origin) const;
 
   std::string daemon_name_;
   std::vector<std::unique_ptr<Entry>> entries_;
   std::vector<OptionInfo> infos_;
   std::vector<std::function<Status()>> checks_;
+  struct TableArray {
+    std::string name;
+    std::string help;
+    TableArrayBinding binding;
+    bool required = false;
+  };
+  std::vector<TableArray> table_arrays_;
   std::string config_path_;
+  bool element_ = false;  // the table of one [[…]] element: keys only, no flags
 };
 
 /// "--mtu" for messages about a command-line value; "key 'mtu' of FILE" for a file's.
