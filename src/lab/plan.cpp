@@ -97,6 +97,7 @@ LabPlan makeLabPlan() {
       {"ha4", "fd00:6d36::/48", "2001:db8:1::ff"},
       {"gw", "default", "198.51.100.1"},
       {"gw", "default", "2001:db8:1::fe"},
+      {"home", "2001:db8:1:44::/64", "2001:db8:1::4"},  // DSMIPv4 MN's prefix: via its HA
       {"nata", "default", "198.18.10.1"},
       {"natb", "default", "198.18.20.1"},
   };

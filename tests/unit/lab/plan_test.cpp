@@ -133,6 +133,39 @@ TEST(Scenarios, M6tIsReadyOnlyFromTheCurrentNetwork) {
   EXPECT_FALSE(m6t.observe(Shows{}, *plan.network("nat-a")).ready);
 }
 
+// The DSMIPv4 MN is in place once registered from the new network's address with its prefix
+// accepted; its addresses are the home address and the prefix's address, whatever the network.
+TEST(Scenarios, Dsmip4IsReadyWhenRegisteredFromTheCurrentNetwork) {
+  const LabPlan plan = makeLabPlan();
+  const auto all = makeScenarios(plan);
+  const ScenarioSpec& dsmip4 = scenario(all, "dsmip4");
+  EXPECT_TRUE(dsmip4.bind_mn_source);
+  EXPECT_EQ(dsmip4.mechanism(*plan.network("v4pub")), "DSMIPv4, public CoA");
+  EXPECT_EQ(dsmip4.mechanism(*plan.network("nat-b")), "DSMIPv4 over UDP (NAT)");
+  Shows shows;
+  shows["mip4-mn"] = nlohmann::json::parse(R"({
+      "state": "registered", "home_address": "203.0.113.104", "transport": "udp",
+      "care_of": {"address": "10.10.2.100", "port": 40000, "interface": "mn-natb"},
+      "prefixes": [{"prefix": "2001:db8:1:44::/64", "link_local": false,
+                    "address": "2001:db8:1:44::1", "status": "accepted",
+                    "mode": "care-of-address"}]})");
+  shows["mip4-ha"] = nlohmann::json::parse(
+      R"({"bindings": [{"home_address": "203.0.113.104", "udp_endpoint": "198.18.20.2:41000"}]})");
+  const MnView view = dsmip4.observe(shows, *plan.network("nat-b"));
+  EXPECT_TRUE(view.ready);
+  EXPECT_EQ(view.address_ipv4->toString(), "203.0.113.104");
+  EXPECT_EQ(view.address_ipv6->toString(), "2001:db8:1:44::1");
+  EXPECT_NE(view.mechanism_detail.find("home agent sees 198.18.20.2:41000 (the NAT's mapping)"),
+            std::string::npos)
+      << view.mechanism_detail;
+  EXPECT_FALSE(dsmip4.observe(shows, *plan.network("nat-a")).ready);  // the old care-of
+  shows["mip4-mn"]["prefixes"][0]["status"] = "pending";
+  EXPECT_FALSE(dsmip4.observe(shows, *plan.network("nat-b")).ready);
+  shows["mip4-mn"]["prefixes"][0]["status"] = "accepted";
+  shows["mip4-mn"]["state"] = "registering";
+  EXPECT_FALSE(dsmip4.observe(shows, *plan.network("nat-b")).ready);
+}
+
 TEST(Scenarios, SignallingCountSumsTheCountersAndNeedsAllOfThem) {
   const std::vector<CounterRef> refs = {{"m6t-client", "keepalives-sent"},
                                         {"m6t-client", "keepalive-replies-received"}};
