@@ -93,9 +93,11 @@ done
 
 # --- --keep, then --cleanup ----------------------------------------------------------------
 rc=0
-"$DSMIP" lab --plain --keep --dwell 3s --idle 0s >"$NETNS_TMP/keep.log" 2>&1 &
+"$DSMIP" lab --plain --keep --scenario m6t --dwell 3s --idle 0s >"$NETNS_TMP/keep.log" 2>&1 &
 pid=$!
 wait "$pid" || rc=$?
+# Removed by the EXIT trap if a check below fails.
+while read -r ns _; do NETNS_NAMESPACES+=("$ns"); done < <(ip netns list | grep "^dsmip-lab-$pid-")
 [ $rc = 0 ] || fail "--keep: exit $rc"
 grep -q "ip netns exec dsmip-lab-$pid-mn" "$NETNS_TMP/keep.log" || fail "--keep: no commands printed"
 [ -n "$(ip netns list | grep "^dsmip-lab-$pid-mn")" ] || fail "--keep: the topology is gone"

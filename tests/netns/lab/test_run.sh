@@ -9,7 +9,7 @@ require_root
 require_tool ip nft
 require_dsmip
 
-before=$(ip netns list | grep -c '^dsmip-lab-' || true)
+ip netns list | awk '/^dsmip-lab-/ { print $1 }' | sort >"$NETNS_TMP/before"
 rc=0
 timeout 150 "$DSMIP" lab --json --plain --dwell 3s --idle 2s --report "$NETNS_TMP/lab.svg" \
   >"$NETNS_TMP/lab.json" 2>"$NETNS_TMP/lab.log" || rc=$?
@@ -18,6 +18,7 @@ timeout 150 "$DSMIP" lab --json --plain --dwell 3s --idle 2s --report "$NETNS_TM
 "$PYTHON" -c 'import sys, xml.dom.minidom as m; d = m.parse(sys.argv[1]); assert d.documentElement.tagName == "svg"' \
   "$NETNS_TMP/lab.svg" || fail "the SVG timeline is not well-formed"
 grep -q "Comparison of the mechanisms" "$NETNS_TMP/lab.log" || fail "no comparison table in the log"
-after=$(ip netns list | grep -c '^dsmip-lab-' || true)
-[ "$after" = "$before" ] || fail "namespaces left behind: $(ip netns list | grep '^dsmip-lab-')"
+ip netns list | awk '/^dsmip-lab-/ { print $1 }' | sort >"$NETNS_TMP/after"
+left=$(comm -13 "$NETNS_TMP/before" "$NETNS_TMP/after")
+[ -z "$left" ] || fail "namespaces left behind: $left"
 log "PASS"
