@@ -36,6 +36,9 @@ int run(int argc, char** argv) {
   add(&addMnCommand);
   add(&addMip4HomeAgentCommand);
   add(&addMip4MobileNodeCommand);
+  add(&addLabCommand);
+  add(&addCheckCommand);
+  add(&addManCommand);  // last: it documents the others
 
   try {
     app.parse(argc, argv);

@@ -19,5 +19,8 @@ Runner addHaCommand(CLI::App& app);
 Runner addMnCommand(CLI::App& app);
 Runner addMip4HomeAgentCommand(CLI::App& app);
 Runner addMip4MobileNodeCommand(CLI::App& app);
+Runner addLabCommand(CLI::App& app);
+Runner addCheckCommand(CLI::App& app);
+Runner addManCommand(CLI::App& app);
 
 }  // namespace dsmip::cli

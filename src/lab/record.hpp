@@ -1,0 +1,93 @@
+#pragma once
+// What a lab run records (pure data): every echo request of every probe stream and what became
+// of it, every read of the TCP streams' receivers, the packets seen on the mobile node's
+// visited interface, and the walk (when the MN moved where). lab/analysis.hpp computes
+// everything the lab reports from these, after the fact or while the run goes on.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/time.hpp"
+#include "lab/plan.hpp"
+
+namespace dsmip::lab {
+
+/// Which way a probe stream goes: started by the correspondent (its requests reach the MN's
+/// home address) or by the mobile node (from its home address).
+enum class Direction : std::uint8_t { PeerToMn, MnToPeer };
+std::string_view directionName(Direction direction);  // "peer-to-mn", "mn-to-peer"
+
+/// One echo request and its fate.
+struct EchoSample {
+  std::uint64_t sequence = 0;
+  TimePoint sent{};
+  std::optional<TimePoint> replied;
+  bool send_failed = false;  // the kernel refused it (no route or no address at that moment)
+};
+
+/// A stream of echo requests at a fixed interval.
+struct EchoStreamRecord {
+  std::string name;  // "ping6 peer→mn"
+  Family family = Family::Ipv6;
+  Direction direction = Direction::PeerToMn;
+  Duration interval{};
+  std::vector<EchoSample> samples;  // in sending order
+};
+
+/// One read() of a TCP stream's receiver.
+struct TcpRead {
+  TimePoint at{};
+  std::uint64_t bytes = 0;
+};
+
+/// A paced TCP stream from the correspondent to the mobile node.
+struct TcpStreamRecord {
+  std::string name;  // "tcp6 peer→mn"
+  Family family = Family::Ipv6;
+  std::vector<TcpRead> reads;
+  std::vector<TimePoint> connections;  // when each connection was accepted (>1: one broke)
+  std::uint64_t bytes_sent = 0;
+};
+
+/// A packet seen on the mobile node's visited interface (its IP length).
+struct WirePacket {
+  TimePoint at{};
+  std::uint32_t length = 0;
+  bool outgoing = false;
+  bool link_chatter = false;  // ARP, neighbour discovery, MLD, IGMP: not the mechanism's
+};
+
+/// One stay of the MN in a visited network.
+struct AttachmentRecord {
+  std::string network;  // visited network id
+  std::string network_title;
+  Family network_family = Family::Ipv6;
+  std::string mechanism;                // "m6t", "DSMIPv6 over UDP (NAT)", …
+  std::string mechanism_detail;         // what the daemons showed ("NAT 198.18.10.2:40123")
+  TimePoint moved{};                    // the lab switched links (the handover starts)
+  std::optional<TimePoint> idle_begin;  // keep-alive measurement: probes paused
+  std::optional<TimePoint> idle_end;
+  std::optional<TimePoint> left;  // the next move, or the end of the walk (unset: still there)
+  std::optional<std::uint64_t> signalling_messages;  // counter difference over the stay
+  std::string mn_address_ipv6;                       // the probes' targets during the stay
+  std::string mn_address_ipv4;
+  std::vector<WirePacket> wire;
+  EchoStreamRecord native;  // MN → correspondent directly over the visited network
+};
+
+/// Everything one scenario recorded.
+struct ScenarioRecord {
+  std::string name;
+  std::string title;
+  TimePoint started{};
+  TimePoint ended{};
+  std::vector<AttachmentRecord> attachments;
+  std::vector<EchoStreamRecord> echo;
+  std::vector<TcpStreamRecord> tcp;
+  std::vector<std::string> notes;  // shown with the results ("ESP off: …")
+  std::string failure;             // non-empty: the scenario could not complete
+};
+
+}  // namespace dsmip::lab
