@@ -2,8 +2,8 @@
 // starting it (nothing is opened, created or changed), with the same messages the daemon gives.
 #include <cstdio>
 #include <fstream>
-#include <sstream>
 #include <string>
+#include <vector>
 
 #include "cli/daemon_catalogue.hpp"
 #include "cli/subcommands.hpp"
@@ -17,9 +17,14 @@ struct Verdict {
   Status status;
 };
 
-Verdict checkWith(const DaemonEntry& d, const std::string& text, const std::string& path) {
+// The daemon's own loader on the file, as `dsmip <daemon> --config path` runs it.
+Verdict checkWith(const DaemonEntry& d, const std::string& path) {
   auto declared = d.declare();
-  return {&d, declared->table().resolveWithToml(text, path)};
+  return {&d, declared->resolveFile(path)};
+}
+
+void printValid(const std::string& path, const DaemonEntry& d) {
+  std::printf("%s: valid configuration of dsmip %s\n", path.c_str(), d.name.c_str());
 }
 
 }  // namespace
@@ -48,9 +53,6 @@ Runner addCheckCommand(CLI::App& app) {
       std::fprintf(stderr, "dsmip check: cannot read '%s'\n", o->config.c_str());
       return daemon::kExitConfigError;
     }
-    std::stringstream buffer;
-    buffer << in.rdbuf();
-    const std::string text = buffer.str();
     const DaemonEntry* chosen = nullptr;
     if (!o->daemon.empty()) {
       chosen = findDaemon(o->daemon);
@@ -61,26 +63,37 @@ Runner addCheckCommand(CLI::App& app) {
     } else {
       chosen = daemonForFileName(o->config);
     }
+    std::vector<Verdict> verdicts;
+    std::vector<const DaemonEntry*> accepted;
+    auto tryEvery = [&] {
+      for (const DaemonEntry& d : daemonCatalogue()) {
+        verdicts.push_back(checkWith(d, o->config));
+        if (verdicts.back().status) accepted.push_back(&d);
+      }
+    };
     if (chosen != nullptr) {
-      const Verdict v = checkWith(*chosen, text, o->config);
+      const Verdict v = checkWith(*chosen, o->config);
+      if (!v.status && o->daemon.empty()) {
+        // The name is only a hint ("ha.toml" of DSMIPv4 is mip4-ha's): exactly one other
+        // daemon accepting the file settles it.
+        tryEvery();
+        if (accepted.size() == 1) {
+          printValid(o->config, *accepted[0]);
+          return 0;
+        }
+      }
       if (!v.status) {
         // The daemon's own message, as `dsmip <daemon> --config FILE` prints it.
         std::fprintf(stderr, "dsmip %s: %s\n", chosen->name.c_str(),
                      v.status.error().detail.c_str());
         return daemon::kExitConfigError;
       }
-      std::printf("%s: valid configuration of dsmip %s\n", o->config.c_str(), chosen->name.c_str());
+      printValid(o->config, *chosen);
       return 0;
     }
-    std::vector<Verdict> verdicts;
-    std::vector<const DaemonEntry*> accepted;
-    for (const DaemonEntry& d : daemonCatalogue()) {
-      verdicts.push_back(checkWith(d, text, o->config));
-      if (verdicts.back().status) accepted.push_back(&d);
-    }
+    tryEvery();
     if (accepted.size() == 1) {
-      std::printf("%s: valid configuration of dsmip %s\n", o->config.c_str(),
-                  accepted[0]->name.c_str());
+      printValid(o->config, *accepted[0]);
       return 0;
     }
     if (accepted.size() > 1) {

@@ -21,6 +21,13 @@ class DeclaredOptions {
   DeclaredOptions& operator=(const DeclaredOptions&) = delete;
   virtual ~DeclaredOptions() = default;
   [[nodiscard]] virtual daemon::OptionTable& table() = 0;
+  /// Resolves the configuration file `path` exactly as the daemon's start does — its own loader,
+  /// with `--config path` (so relative paths in the file are taken from its directory) — without
+  /// opening, creating or changing anything on the system. Once per object.
+  [[nodiscard]] virtual Status resolveFile(const std::string& path) = 0;
+  /// The file's arrays of tables (`[[mobile_node]]`) and their keys, for the manual: the
+  /// table's own ones and those the daemon's loader reads itself.
+  [[nodiscard]] virtual std::vector<daemon::TableArrayInfo> tableArrays() = 0;
 };
 
 struct DaemonEntry {

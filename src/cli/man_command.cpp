@@ -96,15 +96,23 @@ std::string subcommandPage(const CLI::App& sub) {
         "are the long flag names, and a flag given on the command line wins over the file. "
         "Check a file without starting the daemon with \\fBdsmip check \\-\\-config "
         "\\fIFILE\\fR.\n";
-    for (const daemon::OptionInfo& i : declared->table().options()) {
-      out += fmt::format(".TP\n\\fB{}\\fR = \\fI{}\\fR{}\n{}", roff(i.name), roff(i.value_name),
-                         i.repeatable ? " (array)" : "", roff(i.help));
-      if (i.required) {
-        out += " (required)";
-      } else if (!i.default_text.empty()) {
-        out += " (default: " + roff(i.default_text) + ")";
+    auto keys = [&out](const std::vector<daemon::OptionInfo>& options) {
+      for (const daemon::OptionInfo& i : options) {
+        out += fmt::format(".TP\n\\fB{}\\fR = \\fI{}\\fR{}\n{}", roff(i.name), roff(i.value_name),
+                           i.repeatable ? " (array)" : "", roff(i.help));
+        if (i.required) {
+          out += " (required)";
+        } else if (!i.default_text.empty()) {
+          out += " (default: " + roff(i.default_text) + ")";
+        }
+        out += "\n";
       }
-      out += "\n";
+    };
+    keys(declared->table().options());
+    for (const daemon::TableArrayInfo& a : declared->tableArrays()) {
+      out += fmt::format(".SS [[{}]]\n{}{}; each table has these keys:\n", roff(a.name),
+                         roff(a.help), a.required ? " (at least one)" : "");
+      keys(a.element_options);
     }
   }
   out += exitStatus(name);

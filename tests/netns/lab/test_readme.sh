@@ -45,13 +45,28 @@ for unit in "$prefix"/lib/systemd/system/dsmip-*.service; do
   out=$(systemd-analyze verify --man=no "$NETNS_TMP/$(basename "$unit")" 2>&1) || fail "$unit: $out"
   [ -z "$out" ] || fail "systemd-analyze $unit: $out"
 done
-ls "$prefix"/lib/systemd/system/dsmip-m6t-gateway.service "$prefix"/lib/systemd/system/dsmip-m6t-client.service >/dev/null ||
-  fail "units missing"
-for example in $(find "$prefix/share/doc/dsmip/examples" -name '*.toml'); do
-  (cd "$(dirname "$example")" && "$prefix/bin/dsmip" check --config "$example") >/dev/null ||
-    fail "dsmip check $example"
+# A unit for every daemon.
+for daemon in m6t-gateway m6t-client ha mn mip4-ha mip4-mn; do
+  [ -f "$prefix/lib/systemd/system/dsmip-$daemon.service" ] || fail "no unit for $daemon"
 done
-for doc in overview.md deployment.md troubleshooting.md lab.md m6t.md; do
+# The home agent's page documents its [[mobile_node]] tables.
+MANWIDTH=200 man -l "$prefix/share/man/man1/dsmip-ha.1" >"$NETNS_TMP/ha.txt" 2>/dev/null
+grep -q '\[\[mobile_node\]\]' "$NETNS_TMP/ha.txt" || fail "ha page: no [[mobile_node]] section"
+grep -q 'dynamic_ipv4 = BOOL' "$NETNS_TMP/ha.txt" || fail "ha page: no [[mobile_node]] keys"
+# Every example is valid, checked from elsewhere (relative key files are taken from the
+# configuration's directory), and for the daemon it is meant for.
+for example in $(find "$prefix/share/doc/dsmip/examples" -name '*.toml'); do
+  out=$(cd / && "$prefix/bin/dsmip" check --config "$example" 2>&1) || fail "dsmip check $example: $out"
+  case "$example" in
+  */dsmip6/*) want="dsmip (ha|mn)$" ;;
+  */dsmip4/*) want="dsmip mip4-(ha|mn)$" ;;
+  *) want="dsmip m6t-(gateway|client)$" ;;
+  esac
+  echo "$out" | grep -Eq "valid configuration of $want" || fail "dsmip check $example: $out"
+done
+out=$(cd "$repo" && "$prefix/bin/dsmip" check --config examples/dsmip4/ha.toml 2>&1) ||
+  fail "dsmip check examples/dsmip4/ha.toml from the repository: $out"
+for doc in overview.md deployment.md troubleshooting.md lab.md m6t.md dsmip6.md dsmip4.md; do
   [ -f "$prefix/share/doc/dsmip/$doc" ] || fail "docs: no $doc installed"
 done
 
