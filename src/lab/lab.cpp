@@ -527,11 +527,12 @@ Status Lab::moveTo(const ScenarioSpec& spec, ScenarioRecord& record, std::size_t
   r.current = k;
   if (Status s = mn_links_->attach(*network); !s) return s;
   attached_ = network->id;
-  // The direct path from this network to the correspondent, for the RTT comparison.
+  // The direct path from this network to the correspondent, for the RTT comparison: bound to
+  // the visited interface, so that a daemon's routes into its TUN (dsmip mn) do not catch it.
   r.native.reset();
   auto native = EchoProbe::open(*loop_, ns("mn"), network->family(),
                                 static_cast<std::uint16_t>(0xD000 | (::getpid() & 0xFFF)),
-                                kNativePayload, &stay.native);
+                                kNativePayload, &stay.native, std::nullopt, network->mn_interface);
   if (!native) return Unexpected{native.error()};
   r.native = std::move(*native);
   r.native->setTarget(network->family() == Family::Ipv6 ? IpAddress{plan_.addresses.cn_ipv6}

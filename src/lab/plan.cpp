@@ -70,7 +70,9 @@ LabPlan makeLabPlan() {
        {"2001:db8:ff::1/64", "198.18.0.1/24"},
        true,
        ""},
-      {"ha6", "home0", "home", "h-ha6", {"2001:db8:1::1/64", "203.0.113.1/24"}, {}, true, "br0"},
+      // The host of the DSMIPv6 home agent: ::2. The home agent's own ::1 is not a local address
+      // (the kernel would refuse Binding Updates to it); dsmip ha routes it into its TUN.
+      {"ha6", "home0", "home", "h-ha6", {"2001:db8:1::2/64", "203.0.113.1/24"}, {}, true, "br0"},
       {"ha4", "home0", "home", "h-ha4", {"2001:db8:1::4/64", "203.0.113.4/24"}, {}, true, "br0"},
       {"gw", "home0", "home", "h-gw", {"2001:db8:1::ff/64"}, {}, true, "br0"},
       {"gw", "out0", "core", "c-gw", {"198.51.100.10/24"}, {"198.51.100.1/24"}, true, ""},
@@ -138,6 +140,7 @@ LabPlan makeLabPlan() {
   a.home_prefix_ipv6 = "2001:db8:1::/64";
   a.home_prefix_ipv4 = "203.0.113.0/24";
   a.ha6_ipv6 = v6("2001:db8:1::1");
+  a.ha6_host_ipv6 = v6("2001:db8:1::2");
   a.ha6_ipv4 = v4("203.0.113.1");
   a.ha4_ipv6 = v6("2001:db8:1::4");
   a.ha4_ipv4 = v4("203.0.113.4");

@@ -98,7 +98,8 @@ struct Addresses {
   Ipv4Address cn_ipv4;
   std::string home_prefix_ipv6;  // 2001:db8:1::/64 (the home link)
   std::string home_prefix_ipv4;  // 203.0.113.0/24
-  Ipv6Address ha6_ipv6;          // DSMIPv6 home agent
+  Ipv6Address ha6_ipv6;          // DSMIPv6 home agent (dsmip ha's address, not local)
+  Ipv6Address ha6_host_ipv6;     // its host's address on the home link
   Ipv4Address ha6_ipv4;
   Ipv6Address ha4_ipv6;  // DSMIPv4 home agent
   Ipv4Address ha4_ipv4;

@@ -64,7 +64,8 @@ std::optional<std::uint64_t> payloadSequence(ByteView data) {
 Result<std::unique_ptr<EchoProbe>> EchoProbe::open(platform::EventLoop& loop, const Namespace& ns,
                                                    Family family, std::uint16_t identifier,
                                                    std::size_t payload, EchoStreamRecord* record,
-                                                   const std::optional<IpAddress>& source) {
+                                                   const std::optional<IpAddress>& source,
+                                                   const std::string& device) {
   auto fd = inNamespace(ns, [&]() -> Result<UniqueFd> {
     const bool v6 = family == Family::Ipv6;
     const int protocol = v6 ? static_cast<int>(IPPROTO_ICMPV6) : static_cast<int>(IPPROTO_ICMP);
@@ -86,6 +87,10 @@ Result<std::unique_ptr<EchoProbe>> EchoProbe::open(platform::EventLoop& loop, co
       if (::setsockopt(s, SOL_RAW, ICMP_FILTER, &filter, sizeof filter) != 0) {
         return osError("ICMP_FILTER", errno);
       }
+    }
+    if (!device.empty() && ::setsockopt(s, SOL_SOCKET, SO_BINDTODEVICE, device.c_str(),
+                                        static_cast<socklen_t>(device.size())) != 0) {
+      return osError("SO_BINDTODEVICE", errno, device);
     }
     if (source) {
       const platform::SocketAddress a = socketAddress(*source, 0);

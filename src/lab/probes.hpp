@@ -36,11 +36,14 @@ inline constexpr std::size_t kNativePayload = 56;
 /// Echo requests from one namespace to a target that may change (the MN's address).
 class EchoProbe {
  public:
-  /// Opens a raw ICMP (or ICMPv6) socket inside `ns`, bound to `source` if given.
+  /// Opens a raw ICMP (or ICMPv6) socket inside `ns`, bound to `source` if given, and to the
+  /// interface `device` if not empty (its requests then take that interface's routes, not a
+  /// mobility daemon's routes into its TUN).
   [[nodiscard]] static Result<std::unique_ptr<EchoProbe>> open(
       platform::EventLoop& loop, const Namespace& ns, Family family, std::uint16_t identifier,
       std::size_t payload, EchoStreamRecord* record,
-      const std::optional<platform::IpAddress>& source = std::nullopt);
+      const std::optional<platform::IpAddress>& source = std::nullopt,
+      const std::string& device = {});
   EchoProbe(const EchoProbe&) = delete;
   EchoProbe& operator=(const EchoProbe&) = delete;
   ~EchoProbe();

@@ -61,6 +61,26 @@ def main(path):
         problems.append(f"neither measured nor listed as not available: {suite - set(mechanisms) - unavailable}")
     if "m6t" in mechanisms and mechanisms["m6t"]["overhead_bytes"]["ipv6"] != 28:
         problems.append("m6t: overhead is not IPv4 + UDP (28 octets)")
+    # The DSMIPv6 daemons are measured in their three networks (only over m6t is not shown),
+    # with the tunnels' headers, and the run says plainly that it has no ESP.
+    if any(s["name"] == "dsmip6" for s in report["scenarios"]):
+        for m in ("DSMIPv6, native IPv6 CoA", "DSMIPv6 over IPv4", "DSMIPv6 over UDP (NAT)"):
+            if m not in mechanisms:
+                problems.append(f"{m}: not measured")
+        if unavailable != {"DSMIPv6 over m6t"}:
+            problems.append(f"not_available lists {unavailable}, not only DSMIPv6 over m6t")
+        expected = {"DSMIPv6, native IPv6 CoA": (40, 40), "DSMIPv6 over IPv4": (20, 20),
+                    "DSMIPv6 over UDP (NAT)": (28, 32)}
+        for m, (low, high) in expected.items():
+            if m in mechanisms:
+                for family, value in mechanisms[m]["overhead_bytes"].items():
+                    if value is not None and not low <= value <= high:
+                        problems.append(f"{m}: {family} overhead {value} not in [{low}, {high}]")
+        dsmip6 = next(s for s in report["scenarios"] if s["name"] == "dsmip6")
+        if not any(n.startswith("ESP: NOT used") for n in dsmip6["notes"]):
+            problems.append("dsmip6: the run does not say that ESP is not used")
+        if set(dsmip6["families"]) != {"ipv6", "ipv4"}:
+            problems.append(f"dsmip6: families {dsmip6['families']}")
     for p in problems:
         print("assert_lab: " + p, file=sys.stderr)
     return 1 if problems else 0

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <set>
 
 #include "cli/daemon_catalogue.hpp"
@@ -91,12 +93,23 @@ TEST(Scenarios, GeneratedConfigurationsResolveWithTheDaemonsOptionTables) {
       EXPECT_NE(plan.node(d.node), nullptr) << d.role;
       const cli::DaemonEntry* daemon = cli::findDaemon(d.subcommand);
       ASSERT_NE(daemon, nullptr) << d.subcommand << " is not a daemon of this build";
+      // The daemon's own loader (dsmip ha reads its [[mobile_node]] tables itself), on the file
+      // the lab writes.
+      const std::string path = ::testing::TempDir() + "/lab-" + d.role + ".toml";
+      std::ofstream(path) << d.config;
       auto declared = daemon->declare();
-      const Status resolved = declared->table().resolveWithToml(d.config, d.role + ".toml");
+      const Status resolved = declared->resolveFile(path);
+      std::remove(path.c_str());
       EXPECT_TRUE(resolved) << d.role << ": " << resolved.error().detail;
       // The lab's short timers are in effect (they make the idle measurement short).
       if (d.subcommand == "m6t-client") {
         EXPECT_EQ(declared->table().sourceOf("keepalive"), daemon::OptionSource::File);
+      }
+      if (d.subcommand == "mn") {
+        EXPECT_EQ(declared->table().sourceOf("binding_lifetime"), daemon::OptionSource::File);
+      }
+      if (d.subcommand == "ha") {
+        EXPECT_EQ(declared->table().sourceOf("nat_refresh_time"), daemon::OptionSource::File);
       }
     }
   }
@@ -164,6 +177,55 @@ TEST(Scenarios, Dsmip4IsReadyWhenRegisteredFromTheCurrentNetwork) {
   shows["mip4-mn"]["prefixes"][0]["status"] = "accepted";
   shows["mip4-mn"]["state"] = "registering";
   EXPECT_FALSE(dsmip4.observe(shows, *plan.network("nat-b")).ready);
+}
+
+// The DSMIPv6 MN is in place once its home registration is acknowledged from the new
+// network's care-of address, with its IPv4 home address; its addresses are the home addresses.
+TEST(Scenarios, Dsmip6IsReadyWhenRegisteredFromTheCurrentNetwork) {
+  const LabPlan plan = makeLabPlan();
+  const auto all = makeScenarios(plan);
+  const ScenarioSpec& dsmip6 = scenario(all, "dsmip6");
+  EXPECT_TRUE(dsmip6.bind_mn_source);
+  EXPECT_EQ(dsmip6.walk, (std::vector<std::string>{"v6net", "v4pub", "nat-a", "v6net"}));
+  EXPECT_EQ(dsmip6.mechanism(*plan.network("v6net")), "DSMIPv6, native IPv6 CoA");
+  EXPECT_EQ(dsmip6.mechanism(*plan.network("v4pub")), "DSMIPv6 over IPv4");
+  EXPECT_EQ(dsmip6.mechanism(*plan.network("nat-a")), "DSMIPv6 over UDP (NAT)");
+  // No ESP in this build: the configurations say so, and so does the scenario.
+  for (const DaemonSpec& d : dsmip6.daemons) {
+    EXPECT_NE(d.config.find("No ESP"), std::string::npos) << d.role;
+    EXPECT_EQ(d.config.find("require_esp = true"), std::string::npos) << d.role;
+  }
+  bool esp_note = false;
+  for (const std::string& n : dsmip6.notes) esp_note |= n.find("ESP: NOT used") == 0;
+  EXPECT_TRUE(esp_note);
+  Shows shows;
+  shows["mn"] = nlohmann::json::parse(R"({
+      "ipv4_home_address": "203.0.113.100/32", "encapsulation": "udp", "nat_detected": true,
+      "binding_update_list": [{"home_address": "2001:db8:1::100", "state": "registered",
+                               "registered_care_of": "10.10.1.100"}]})");
+  shows["ha"] = nlohmann::json::parse(
+      R"({"bindings": [{"home_address": "2001:db8:1::100", "nat_endpoint": "198.18.10.2:4191"}]})");
+  const MnView view = dsmip6.observe(shows, *plan.network("nat-a"));
+  EXPECT_TRUE(view.ready);
+  EXPECT_EQ(view.address_ipv6->toString(), "2001:db8:1::100");
+  EXPECT_EQ(view.address_ipv4->toString(), "203.0.113.100");
+  EXPECT_NE(view.mechanism_detail.find("home agent sees 198.18.10.2:4191 (the NAT's mapping)"),
+            std::string::npos)
+      << view.mechanism_detail;
+  EXPECT_FALSE(dsmip6.observe(shows, *plan.network("v4pub")).ready);  // the old care-of
+  shows["mn"]["binding_update_list"][0]["state"] = "registering";
+  EXPECT_FALSE(dsmip6.observe(shows, *plan.network("nat-a")).ready);
+  shows["mn"]["binding_update_list"][0]["state"] = "refreshing";
+  EXPECT_TRUE(dsmip6.observe(shows, *plan.network("nat-a")).ready);
+  shows["mn"]["ipv4_home_address"] = nullptr;  // not acknowledged
+  EXPECT_FALSE(dsmip6.observe(shows, *plan.network("nat-a")).ready);
+  shows["mn"]["ipv4_home_address"] = "203.0.113.100/32";
+  shows["mn"]["binding_update_list"][0]["registered_care_of"] = "2001:db8:a6::100";
+  EXPECT_TRUE(dsmip6.observe(shows, *plan.network("v6net")).ready);
+  // Only DSMIPv6 over m6t is still listed as not shown.
+  const auto unavailable = unavailableMechanisms();
+  ASSERT_EQ(unavailable.size(), 1u);
+  EXPECT_EQ(unavailable[0].mechanism, "DSMIPv6 over m6t");
 }
 
 TEST(Scenarios, SignallingCountSumsTheCountersAndNeedsAllOfThem) {
