@@ -273,6 +273,18 @@ capture_start() {
 }
 capture_stop() { stop_pid "$(eval echo "\$CAPTURE_$1")" INT; }
 
+# ESP_TSHARK: tshark options that decrypt and authenticate the ESP of the example configurations
+# (every [[esp_sa]] of examples/dsmip6/mn.toml, keys included: one esp_sa UAT record per SA, any
+# address, matched by SPI), so the Mobility Header inside is dissected as on the wire.
+ESP_TSHARK=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)
+while IFS= read -r record; do ESP_TSHARK+=(-o "uat:esp_sa:$record"); done < <("$PYTHON" - "$EXAMPLES/mn.toml" <<'PY'
+import sys, tomllib
+for sa in tomllib.load(open(sys.argv[1], "rb")).get("esp_sa", []):
+    print(f'"IPv6","*","*","0x{sa["spi"]:08x}","AES-CBC [RFC3602]","{sa["encryption_key"]}",'
+          f'"HMAC-SHA-256-128 [RFC4868]","{sa["integrity_key"]}"')
+PY
+)
+
 # expect JSON JQ-FILTER VALUE: the filter's (raw) result is VALUE.
 expect() { [ "$(jq -r "$2" <<<"$1")" = "$3" ] || fail "$2 is $(jq -c "$2" <<<"$1"), expected $3"; }
 
