@@ -117,11 +117,9 @@ Status readArray(toml::table& file, std::string_view key, std::string_view origi
   return {};
 }
 
-constexpr std::string_view kCounterNames[] = {"packets",        "bytes",
-                                              "replay-drops",   "icv-failures",
-                                              "padding-errors", "malformed",
-                                              "dummy-packets",  "lifetime-drops",
-                                              "sequence-exhausted", "no-space"};
+constexpr std::string_view kCounterNames[] = {
+    "packets",   "bytes",         "replay-drops",   "icv-failures",       "padding-errors",
+    "malformed", "dummy-packets", "lifetime-drops", "sequence-exhausted", "no-space"};
 
 }  // namespace
 
@@ -129,8 +127,8 @@ Status readEspTables(toml::table& file, std::string_view origin, EspDaemonConfig
   if (Status s = readArray<esp::SaConfig>(file, "esp_sa", origin, config.sas, saFields); !s) {
     return s;
   }
-  if (Status s = readArray<esp::PolicyConfig>(file, "esp_policy", origin, config.policies,
-                                              policyFields);
+  if (Status s =
+          readArray<esp::PolicyConfig>(file, "esp_policy", origin, config.policies, policyFields);
       !s) {
     return s;
   }
@@ -226,10 +224,9 @@ NamedCounters EspSignallingFilter::counters() const {
     const std::string prefix =
         fmt::format("sa:{}:{}:", sa.spi(), esp::directionName(sa.direction()));
     const esp::SaCounters& c = sa.counters();
-    const std::uint64_t values[] = {c.packets,        c.bytes,        c.replay_drops,
-                                    c.icv_failures,   c.padding_errors, c.malformed,
-                                    c.dummy_packets,  c.lifetime_drops, c.sequence_exhausted,
-                                    c.no_space};
+    const std::uint64_t values[] = {
+        c.packets,   c.bytes,         c.replay_drops,   c.icv_failures,       c.padding_errors,
+        c.malformed, c.dummy_packets, c.lifetime_drops, c.sequence_exhausted, c.no_space};
     for (std::size_t i = 0; i < std::size(values); ++i) {
       out.emplace_back(prefix + std::string(kCounterNames[i]), values[i]);
     }

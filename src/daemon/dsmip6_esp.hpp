@@ -35,9 +35,9 @@ namespace dsmip::daemon {
 
 /// The manual SAs and SPD entries of a daemon, as written and as built.
 struct EspDaemonConfig {
-  std::vector<esp::SaConfig> sas;            // [[esp_sa]] tables, in file order
-  std::vector<esp::PolicyConfig> policies;   // [[esp_policy]] tables, in SPD order
-  esp::EspConfiguration built;               // validated by readEspTables()
+  std::vector<esp::SaConfig> sas;           // [[esp_sa]] tables, in file order
+  std::vector<esp::PolicyConfig> policies;  // [[esp_policy]] tables, in SPD order
+  esp::EspConfiguration built;              // validated by readEspTables()
   [[nodiscard]] bool configured() const { return !sas.empty() || !policies.empty(); }
 };
 

@@ -33,8 +33,8 @@ constexpr std::string_view kIk2 =
     "0x1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100";
 
 std::string sa(std::string_view name, std::string_view spi, std::string_view direction,
-               std::string_view ek, std::string_view ik, std::string_view suite =
-                                                             "aes-cbc-hmac-sha256") {
+               std::string_view ek, std::string_view ik,
+               std::string_view suite = "aes-cbc-hmac-sha256") {
   std::ostringstream s;
   s << "[[esp_sa]]\nname = \"" << name << "\"\nspi = " << spi << "\ndirection = \"" << direction
     << "\"\nsuite = \"" << suite << "\"\nencryption_key = \"" << ek << "\"\nintegrity_key = \""
@@ -44,8 +44,7 @@ std::string sa(std::string_view name, std::string_view spi, std::string_view dir
 
 // The RFC 4877 BU/BA entry plus "bypass the rest", from `local` to `remote`.
 std::string policies(const std::string& local, const std::string& remote, std::string_view out_type,
-                     std::string_view in_type, std::string_view out_spi,
-                     std::string_view in_spi) {
+                     std::string_view in_type, std::string_view out_spi, std::string_view in_spi) {
   std::ostringstream s;
   s << "[[esp_policy]]\nname = \"bu-ba\"\nlocal = \"" << local << "\"\nremote = \"" << remote
     << "\"\nprotocol = \"mh\"\nlocal_mh_type = \"" << out_type << "\"\nremote_mh_type = \""
@@ -288,8 +287,9 @@ TEST(EspConfigTest, ErrorsNameTheKeyAndNeverShowKeys) {
   ASSERT_FALSE(unknown);
   EXPECT_NE(unknown.error().detail.find("[[esp_sa]] #1: unknown key 'spii'"), std::string::npos)
       << unknown.error().detail;
-  auto type = read("[[esp_policy]]\nname = \"p\"\naction = \"bypass\"\n[[esp_sa]]\nname = \"x\"\n"
-                   "integrity_key = 1234567\n");
+  auto type = read(
+      "[[esp_policy]]\nname = \"p\"\naction = \"bypass\"\n[[esp_sa]]\nname = \"x\"\n"
+      "integrity_key = 1234567\n");
   ASSERT_FALSE(type);
   EXPECT_NE(type.error().detail.find("integrity_key: must be a string"), std::string::npos);
   EXPECT_EQ(type.error().detail.find("1234567"), std::string::npos);
@@ -307,12 +307,13 @@ TEST(EspConfigTest, ErrorsNameTheKeyAndNeverShowKeys) {
 
 TEST(EspConfigTest, RequireEspNeedsTheTables) {
   for (bool ha : {true, false}) {
-    const std::string head = ha ? "home_interface = \"eth0\"\nhome_prefixes = [\"2001:db8:1::/64\"]\n"
-                                  "address = \"2001:db8:1::1\"\nrequire_esp = true\n"
-                                  "[[mobile_node]]\nhome_address = \"2001:db8:1::100\"\n"
-                                : "home_addresses = [\"2001:db8:1::100\"]\nhome_prefix = "
-                                  "\"2001:db8:1::/64\"\nhome_agent = \"2001:db8:1::1\"\n"
-                                  "interfaces = [\"eth0\"]\nrequire_esp = true\n";
+    const std::string head =
+        ha ? "home_interface = \"eth0\"\nhome_prefixes = [\"2001:db8:1::/64\"]\n"
+             "address = \"2001:db8:1::1\"\nrequire_esp = true\n"
+             "[[mobile_node]]\nhome_address = \"2001:db8:1::100\"\n"
+           : "home_addresses = [\"2001:db8:1::100\"]\nhome_prefix = "
+             "\"2001:db8:1::/64\"\nhome_agent = \"2001:db8:1::1\"\n"
+             "interfaces = [\"eth0\"]\nrequire_esp = true\n";
     Status s;
     Status with;
     if (ha) {
