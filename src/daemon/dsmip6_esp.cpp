@@ -2,6 +2,15 @@
 
 #include <fmt/format.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <charconv>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <utility>
 
@@ -145,11 +154,84 @@ Status readEspTables(toml::table& file, std::string_view origin, EspDaemonConfig
   return {};
 }
 
+SequenceStore::SequenceStore(std::string directory, std::string daemon)
+    : directory_(std::move(directory)), daemon_(std::move(daemon)) {}
+
+std::string SequenceStore::path(std::uint32_t spi) const {
+  return fmt::format("{}/{}-sa-{:08x}.seq", directory_, daemon_, spi);
+}
+
+Status SequenceStore::prepare() const {
+  std::error_code ec;
+  std::filesystem::create_directories(directory_, ec);
+  if (ec) {
+    return makeError(
+        ErrorCode::SystemError,
+        fmt::format("esp_state_directory: cannot create '{}': {}", directory_, ec.message()));
+  }
+  return {};
+}
+
+Result<std::uint64_t> SequenceStore::load(std::uint32_t spi) const {
+  const std::string file = path(spi);
+  std::ifstream in(file);
+  if (!in) {
+    if (!std::filesystem::exists(file)) return std::uint64_t{0};
+    return makeError(ErrorCode::SystemError, fmt::format("cannot read '{}'", file));
+  }
+  std::string text;
+  std::getline(in, text);
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+    // Refusing to start is the only safe answer: guessing could reuse numbers.
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("'{}' does not hold a sequence number", file));
+  }
+  return value;
+}
+
+Status SequenceStore::store(std::uint32_t spi, std::uint64_t reserved) const {
+  const std::string file = path(spi);
+  const std::string temporary = file + ".tmp";
+  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return makeError(ErrorCode::SystemError,
+                     fmt::format("open '{}': {}", temporary, std::strerror(errno)));
+  }
+  const std::string text = fmt::format("{}\n", reserved);
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool synced = written && ::fsync(fd) == 0;
+  const int err = errno;
+  ::close(fd);
+  if (!synced) {
+    return makeError(ErrorCode::SystemError,
+                     fmt::format("write '{}': {}", temporary, std::strerror(err)));
+  }
+  if (::rename(temporary.c_str(), file.c_str()) != 0) {
+    return makeError(ErrorCode::SystemError,
+                     fmt::format("rename to '{}': {}", file, std::strerror(errno)));
+  }
+  return {};
+}
+
 EspSignallingFilter::EspSignallingFilter(RandomSource& random, EspPeer peer)
     : ipsec_(random), peer_(peer) {}
 
-Status EspSignallingFilter::install(const esp::EspConfiguration& config, TimePoint now) {
-  return esp::install(config, ipsec_, now);
+Status EspSignallingFilter::install(const esp::EspConfiguration& config, TimePoint now,
+                                    const SequenceStore* store) {
+  store_ = store;
+  reserved_.clear();
+  if (store_ == nullptr) return esp::install(config, ipsec_, now);
+  esp::EspConfiguration resumed = config;
+  for (esp::SaParameters& sa : resumed.sas) {
+    if (sa.direction != esp::Direction::Outbound) continue;
+    auto reserved = store_->load(sa.spi);
+    if (!reserved) return Unexpected{reserved.error()};
+    sa.initial_sequence = std::max(sa.initial_sequence, *reserved);
+    reserved_.emplace_back(sa.spi, sa.initial_sequence);
+  }
+  return esp::install(resumed, ipsec_, now);
 }
 
 void EspSignallingFilter::logEvents() {
@@ -167,6 +249,20 @@ FilterVerdict EspSignallingFilter::outbound(PacketBuffer& packet, const dsmip6::
   logEvents();
   if (r.verdict == esp::OutboundVerdict::Discard) {
     return FilterVerdict::drop(esp::dropReasonName(r.reason));
+  }
+  if (r.verdict == esp::OutboundVerdict::Protected && store_ != nullptr) {
+    // Write ahead: the packet leaves only once its number is covered on disk.
+    auto it = std::find_if(reserved_.begin(), reserved_.end(),
+                           [&](const auto& e) { return e.first == r.spi; });
+    if (it != reserved_.end() && r.sequence > it->second) {
+      const std::uint64_t next = r.sequence + SequenceStore::kBlock - 1;
+      if (Status s = store_->store(r.spi, next); !s) {
+        ++persist_failures_;
+        log::error("ESP SA {:#x}: {}", r.spi, s.error().toString());
+        return FilterVerdict::drop("sequence-not-persisted");
+      }
+      it->second = next;
+    }
   }
   return FilterVerdict::accept();
 }
@@ -209,7 +305,8 @@ NamedCounters EspSignallingFilter::counters() const {
   NamedCounters out = {{"outbound-protected", s.outbound_protected},
                        {"outbound-bypassed", s.outbound_bypassed},
                        {"inbound-accepted", s.inbound_accepted},
-                       {"inbound-bypassed", s.inbound_bypassed}};
+                       {"inbound-bypassed", s.inbound_bypassed},
+                       {"sequence-not-persisted", persist_failures_}};
   for (std::size_t i = 0; i < esp::kDropReasonCount; ++i) {
     const auto reason = static_cast<esp::DropReason>(i);
     out.emplace_back(fmt::format("outbound-drop:{}", esp::dropReasonName(reason)),

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <toml++/toml.h>
@@ -38,6 +39,8 @@ struct EspDaemonConfig {
   std::vector<esp::SaConfig> sas;           // [[esp_sa]] tables, in file order
   std::vector<esp::PolicyConfig> policies;  // [[esp_policy]] tables, in SPD order
   esp::EspConfiguration built;              // validated by readEspTables()
+  /// esp_state_directory: where outbound sequence numbers are persisted (SequenceStore).
+  std::string state_directory = "/var/lib/dsmip";
   [[nodiscard]] bool configured() const { return !sas.empty() || !policies.empty(); }
 };
 
@@ -47,6 +50,29 @@ struct EspDaemonConfig {
 /// material never appears in them.
 [[nodiscard]] Status readEspTables(toml::table& file, std::string_view origin,
                                    EspDaemonConfig& config);
+
+/// Write-ahead persistence of the outbound sequence numbers of manually keyed SAs (RFC 4303
+/// §3.3.3: with anti-replay on, a sender must not reuse a number under the same keys, restarts
+/// included). One file per outbound SA, `<directory>/<daemon>-sa-<spi>.seq`, holding one decimal
+/// number R: every number up to R may have been sent. On start an SA continues after R; before a
+/// number above R leaves, R + kBlock is written (temporary file, fsync, rename), so a crash at
+/// any point never reuses a number and the disk is written once per kBlock packets.
+class SequenceStore {
+ public:
+  static constexpr std::uint64_t kBlock = 1024;
+  SequenceStore(std::string directory, std::string daemon);
+  /// Creates the directory if needed.
+  [[nodiscard]] Status prepare() const;
+  /// The reservation recorded for `spi`; 0 when there is no file yet.
+  [[nodiscard]] Result<std::uint64_t> load(std::uint32_t spi) const;
+  /// Durably records `reserved` for `spi`.
+  [[nodiscard]] Status store(std::uint32_t spi, std::uint64_t reserved) const;
+  [[nodiscard]] std::string path(std::uint32_t spi) const;
+
+ private:
+  std::string directory_;
+  std::string daemon_;
+};
 
 /// Which end of the SAs the peer is: on a home agent the peer is a mobile node (its SA's remote
 /// selector is the home address the SA speaks for); on a mobile node the peer is the home agent.
@@ -58,8 +84,12 @@ class EspSignallingFilter final : public SignallingFilter {
   /// `random` supplies the CBC IVs; it must outlive the filter.
   EspSignallingFilter(RandomSource& random, EspPeer peer);
 
-  /// Installs the SAs (their lifetimes start at `now`) and the SPD entries.
-  [[nodiscard]] Status install(const esp::EspConfiguration& config, TimePoint now);
+  /// Installs the SAs (their lifetimes start at `now`) and the SPD entries. With a `store`,
+  /// each outbound SA continues after the sequence number reserved on disk, and numbers are
+  /// reserved ahead as they are used (a packet whose number cannot be reserved is dropped,
+  /// "sequence-not-persisted"). The store must outlive the filter.
+  [[nodiscard]] Status install(const esp::EspConfiguration& config, TimePoint now,
+                               const SequenceStore* store = nullptr);
 
   FilterVerdict outbound(PacketBuffer& packet, const dsmip6::Transport& transport,
                          TimePoint now) override;
@@ -78,6 +108,9 @@ class EspSignallingFilter final : public SignallingFilter {
 
   esp::Ipsec ipsec_;
   EspPeer peer_;
+  const SequenceStore* store_ = nullptr;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> reserved_;  // outbound SPI → R
+  std::uint64_t persist_failures_ = 0;
 };
 
 }  // namespace dsmip::daemon

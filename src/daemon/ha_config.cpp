@@ -97,6 +97,9 @@ void declareHaOptions(OptionTable& table, HaDaemonConfig& c) {
            &core.key_management_mobility)
       .add("require_esp", "BOOL", "discard signalling that was not ESP-protected",
            &core.require_esp)
+      .add("esp_state_directory", "DIR",
+           "where outbound ESP sequence numbers are persisted (RFC 4303 §3.3.3)",
+           &c.esp.state_directory)
       .add("tunnel_ecn", "MODE", "outer ECN at encapsulation: normal or compatibility (RFC 6040)",
            &c.tunnel_ecn)
       .add("tunnel_dscp", "MODEL", "DSCP at decapsulation: uniform or pipe (RFC 2983)",

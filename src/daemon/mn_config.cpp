@@ -95,6 +95,9 @@ void declareMnOptions(OptionTable& table, MnDaemonConfig& c) {
       .add("deregistration_attempts", "N", "de-registration BUs sent when stopping",
            &core.deregistration_attempts)
       .add("require_esp", "BOOL", "ignore signalling that was not ESP-protected", &core.require_esp)
+      .add("esp_state_directory", "DIR",
+           "where outbound ESP sequence numbers are persisted (RFC 4303 §3.3.3)",
+           &c.esp.state_directory)
       .add("tunnel_ecn", "MODE", "outer ECN at encapsulation: normal or compatibility (RFC 6040)",
            &c.tunnel_ecn)
       .add("tunnel_dscp", "MODEL", "DSCP at decapsulation: uniform or pipe (RFC 2983)",

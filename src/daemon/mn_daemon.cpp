@@ -183,6 +183,7 @@ class MnDaemon {
   // The IPsec stage: ESP when [[esp_sa]]/[[esp_policy]] are configured, else pass-through.
   std::unique_ptr<EspSignallingFilter> esp_;
   PassThroughFilter pass_;
+  SequenceStore sequence_store_{config_.esp.state_directory, "mn"};
   SignallingPath path_;
   DeadlineTimer deadline_;
   platform::Timer settle_;
@@ -236,7 +237,11 @@ void MnDaemon::systemError(std::string_view what, const Error& error) {
 Status MnDaemon::start() {
   if (esp_) {
     // Manual SAs and the SPD before any socket: a BU never leaves unprotected.
-    if (Status s = esp_->install(config_.esp.built, platform::monotonicNow()); !s) return s;
+    if (Status s = sequence_store_.prepare(); !s) return s;
+    if (Status s = esp_->install(config_.esp.built, platform::monotonicNow(), &sequence_store_);
+        !s) {
+      return s;
+    }
     log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
               config_.esp.built.policies.size());
   }

@@ -190,6 +190,7 @@ m6t_has_address() { [ "$(json_get "$(show_json "$MN" "$M6T_CONTROL")" .address)"
 # start_ha [FLAGS...]: the home agent with the example configuration.
 start_ha() {
   start "$HA" ha "$DSMIP" ha --config "$EXAMPLES/ha.toml" --control "$HA_CONTROL" \
+    --esp_state_directory "$NETNS_TMP/ha-state" \
     --log-level "${DSMIP6_LOG_LEVEL:-debug}" "$@"
   HA_PID=$LAST_PID
   wait_until 5 show_json "$HA" "$HA_CONTROL" || fail "the home agent did not come up"
@@ -199,6 +200,7 @@ start_ha() {
 # number, so that captures are reproducible).
 start_mn() {
   start "$MN" mn "$DSMIP" mn --config "$EXAMPLES/mn.toml" --control "$MN_CONTROL" \
+    --esp_state_directory "$NETNS_TMP/mn-state" \
     --log-level "${DSMIP6_LOG_LEVEL:-debug}" --initial_sequence 1000 "$@"
   MN_PID=$LAST_PID
   wait_until 5 show_json "$MN" "$MN_CONTROL" || fail "the mobile node did not come up"

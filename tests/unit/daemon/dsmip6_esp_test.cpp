@@ -8,6 +8,9 @@
 
 #include <gtest/gtest.h>
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -255,6 +258,60 @@ TEST(EspStageTest, ABuForAnotherHomeAddressOnThisSaIsRefused) {
   EXPECT_EQ(ha.stats().signalling_drops[static_cast<std::size_t>(
                 dsmip6::SignallingDrop::SecurityAssociationMismatch)],
             1u);
+}
+
+TEST(EspStageTest, OutboundSequenceNumbersSurviveARestart) {
+  // RFC 4303 §3.3.3: with manual keys the sender's counter must survive restarts. The numbers
+  // are reserved on disk in blocks before they are used.
+  char pattern[] = "/tmp/dsmip-esp-seq-XXXXXX";
+  ASSERT_NE(::mkdtemp(pattern), nullptr);
+  const std::string dir = pattern;
+  const SequenceStore store(dir, "mn");
+  ASSERT_TRUE(store.prepare());
+  auto config = read(mnTables());
+  ASSERT_TRUE(config);
+  SeededRandom random(3);
+  dsmip6::MobileNode mn(testMobileNodeConfig(), random);
+  auto bus = actionsOf<dsmip6::SendSignalling>(mn.onCareOfAddresses({candidate(kCoa)}, kT0));
+  ASSERT_EQ(bus.size(), 1u);
+  auto sequenceOf = [](ByteView esp_packet) {
+    // After the IPv6 header and the Destination Options header with the HAO: SPI, sequence.
+    std::optional<std::uint64_t> out;
+    for (std::size_t i = 40; i + 8 <= esp_packet.size(); ++i) {
+      if (esp_packet[i] == 0x00 && esp_packet[i + 1] == 0x00 && esp_packet[i + 2] == 0x10 &&
+          esp_packet[i + 3] == 0x01) {
+        out = (std::uint64_t{esp_packet[i + 4]} << 24) | (std::uint64_t{esp_packet[i + 5]} << 16) |
+              (std::uint64_t{esp_packet[i + 6]} << 8) | esp_packet[i + 7];
+        break;
+      }
+    }
+    return out;
+  };
+  PacketBuffer scratch;
+  {
+    EspSignallingFilter first(random, EspPeer::HomeAgent);
+    ASSERT_TRUE(first.install(config->built, kT0, &store));
+    SignallingPath path(first);
+    for (std::uint64_t n = 1; n <= 3; ++n) {
+      auto out = path.prepare(bus[0], scratch, 0, kT0);
+      ASSERT_TRUE(out);
+      EXPECT_EQ(sequenceOf(out->bytes), n);
+    }
+    EXPECT_EQ(store.load(0x1001).value_or(0), SequenceStore::kBlock);  // written ahead
+  }
+  // "Restart": the same SAs continue after the reserved block, never below it.
+  EspSignallingFilter second(random, EspPeer::HomeAgent);
+  ASSERT_TRUE(second.install(config->built, kT0, &store));
+  SignallingPath path(second);
+  auto out = path.prepare(bus[0], scratch, 0, kT0);
+  ASSERT_TRUE(out);
+  EXPECT_EQ(sequenceOf(out->bytes), SequenceStore::kBlock + 1);
+  EXPECT_EQ(store.load(0x1001).value_or(0), 2 * SequenceStore::kBlock);
+  // A damaged state file stops the daemon rather than guessing.
+  { std::ofstream(store.path(0x1001)) << "garbage\n"; }
+  EspSignallingFilter third(random, EspPeer::HomeAgent);
+  EXPECT_FALSE(third.install(config->built, kT0, &store));
+  std::filesystem::remove_all(dir);
 }
 
 TEST(EspConfigTest, TheExamplesInstallTheRfc3776Policies) {
