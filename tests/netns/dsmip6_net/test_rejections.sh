@@ -76,6 +76,16 @@ for key in 2b7e151628aed2a6abf7158809cf4f3c 000102030405060708090a0b0c0d0e0f; do
   grep -qi "$key" <<<"$(in_ns "$HA" "$DSMIP" show --control "$HA_CONTROL")" && fail "key material in dsmip show"
 done
 
+# A mobile node restarted alone registers again: its outbound ESP sequence numbers continue
+# after the block reserved on disk (RFC 4303 §3.3.3), above the home agent's anti-replay window.
+replayed1=$(esp inbound-drop:replayed)
+stop_pid "$MN_PID"
+[ "$(cat "$NETNS_TMP/mn-state/mn-sa-00001001.seq")" -ge 1024 ] || fail "no reserved sequence block on disk"
+start_mn --stop_timeout 3s
+wait_registered "$COA_A" ipv6
+[ "$(esp sa:4097:inbound:last-sequence)" -gt 1024 ] || fail "the restarted MN did not continue after its reserved block"
+expect "$(ha_json)" '.signalling_filter.counters["inbound-drop:replayed"]' "$replayed1"
+
 # Spoofed reverse-tunnelled traffic.
 drops() { jq -r ".data_drops[\"$1\"]" <<<"$(ha_json)"; }
 outer0=$(drops wrong-outer-source)
