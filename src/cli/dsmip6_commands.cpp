@@ -44,7 +44,9 @@ Runner addMnCommand(CLI::App& app) {
   daemon::declareMnOptions(*table, *config);
   table->registerFlags(*cmd);
   return [config, table] {
-    if (Status s = table->resolve(); !s) return configError("mn", s.error());
+    if (Status s = daemon::resolveMnConfigFile(*table, *config); !s) {
+      return configError("mn", s.error());
+    }
     return daemon::runMn(*config);
   };
 }

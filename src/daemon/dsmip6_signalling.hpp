@@ -12,7 +12,8 @@
 // SignallingFilter is the seam where the ESP module slots in: an implementation that runs
 // esp::Ipsec::outbound()/inbound() on the packet (and sets Inbound::esp_protected and
 // esp_home_address from the SA it used) needs no change to the cores, to SignallingPath or to
-// the daemons' socket code. Until then PassThroughFilter lets every packet through unchanged.
+// the daemons' socket code. EspSignallingFilter (daemon/dsmip6_esp.hpp) is that implementation;
+// without ESP configured, PassThroughFilter lets every packet through unchanged.
 //
 // Everything here is pure (no sockets): SignallingPath turns a core's SendSignalling into the
 // bytes and the socket kind to use, and a received plain packet into the Inbound descriptor for

@@ -97,6 +97,9 @@ void declareHaOptions(OptionTable& table, HaDaemonConfig& c) {
            &core.key_management_mobility)
       .add("require_esp", "BOOL", "discard signalling that was not ESP-protected",
            &core.require_esp)
+      .add("esp_state_directory", "DIR",
+           "where outbound ESP sequence numbers are persisted (RFC 4303 §3.3.3)",
+           &c.esp.state_directory)
       .add("tunnel_ecn", "MODE", "outer ECN at encapsulation: normal or compatibility (RFC 6040)",
            &c.tunnel_ecn)
       .add("tunnel_dscp", "MODEL", "DSCP at decapsulation: uniform or pipe (RFC 2983)",
@@ -183,6 +186,7 @@ Status resolveHaConfig(OptionTable& table, HaDaemonConfig& config, std::string_v
                      fmt::format("{}: line {}, column {}: {}", origin, e.source().begin.line,
                                  e.source().begin.column, e.description()));
   }
+  if (Status s = readEspTables(file, origin, config.esp); !s) return s;
   std::vector<dsmip6::MobileNodePolicy> mobile_nodes;
   if (toml::node* node = file.get("mobile_node")) {
     const toml::array* array = node->as_array();
@@ -213,8 +217,13 @@ Status resolveHaConfig(OptionTable& table, HaDaemonConfig& config, std::string_v
     if (detail.rfind("mobile_node[", 0) == 0) {
       return makeError(ErrorCode::InvalidArgument, fmt::format("{}: {}", origin, detail));
     }
+    return s;
   }
-  return s;
+  if (config.core.require_esp && !config.esp.configured()) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "require_esp: needs the [[esp_sa]] and [[esp_policy]] tables (docs/ipsec.md)");
+  }
+  return {};
 }
 
 Status resolveHaConfigFile(OptionTable& table, HaDaemonConfig& config) {

@@ -11,6 +11,7 @@
 
 #include "common/log.hpp"
 #include "common/result.hpp"
+#include "daemon/dsmip6_esp.hpp"
 #include "daemon/options.hpp"
 #include "dsmip6/home_agent_config.hpp"
 
@@ -37,6 +38,10 @@ struct HaDaemonConfig {
   std::string tunnel_ecn = "normal";
   std::string tunnel_dscp = "uniform";
   std::uint32_t tunnel_hop_limit = 64;
+
+  /// The `[[esp_sa]]` and `[[esp_policy]]` tables (docs/ipsec.md): the ESP stage of the
+  /// signalling path. Without them signalling passes unprotected (and require_esp is refused).
+  EspDaemonConfig esp;
 };
 
 /// The defaults (the core's, the control path).
@@ -50,7 +55,8 @@ void declareHaOptions(OptionTable& table, HaDaemonConfig& config);
 void declareMobileNodeOptions(OptionTable& table, dsmip6::MobileNodePolicy& policy);
 
 /// Resolves `table` (declared with declareHaOptions over `config`) from a TOML text: the
-/// `[[mobile_node]]` tables are parsed first (each with declareMobileNodeOptions; errors name
+/// `[[esp_sa]]` / `[[esp_policy]]` tables (readEspTables) and the `[[mobile_node]]` tables are
+/// parsed first (each with declareMobileNodeOptions; errors name
 /// "ORIGIN [[mobile_node]] #N"), then the top-level keys and command-line flags. Nothing is
 /// changed on the system; errors name the key and the reason.
 [[nodiscard]] Status resolveHaConfig(OptionTable& table, HaDaemonConfig& config,

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "daemon/dsmip6_esp.hpp"
 #include "daemon/dsmip6_signalling.hpp"
 #include "daemon/ha_status.hpp"
 #include "daemon/logging.hpp"
@@ -48,7 +49,10 @@ class HaDaemon {
       : config_(config),
         runtime_(runtime),
         core_(config.core, random_),
-        path_(filter_),
+        esp_(config.esp.configured()
+                 ? std::make_unique<EspSignallingFilter>(random_, EspPeer::MobileNode)
+                 : nullptr),
+        path_(esp_ ? static_cast<SignallingFilter&>(*esp_) : pass_),
         deadline_(runtime.loop(), [this](TimePoint now) { onTimer(now); }),
         drop_log_(dsmip6::kDropReasonCount),
         event_log_(kEventKinds, 5.0, 20.0) {
@@ -85,7 +89,10 @@ class HaDaemon {
   DaemonRuntime& runtime_;
   platform::SystemRandom random_;
   dsmip6::HomeAgent core_;
-  PassThroughFilter filter_;
+  // The IPsec stage: ESP when [[esp_sa]]/[[esp_policy]] are configured, else pass-through.
+  std::unique_ptr<EspSignallingFilter> esp_;
+  PassThroughFilter pass_;
+  SequenceStore sequence_store_{config_.esp.state_directory, "ha"};
   SignallingPath path_;
   DeadlineTimer deadline_;
   int home_ifindex_ = 0;
@@ -123,6 +130,16 @@ void HaDaemon::systemError(std::string_view what, const Error& error) {
 }
 
 Status HaDaemon::start() {
+  if (esp_) {
+    // Manual SAs and the SPD before any socket: a BU never leaves unprotected.
+    if (Status s = sequence_store_.prepare(); !s) return s;
+    if (Status s = esp_->install(config_.esp.built, platform::monotonicNow(), &sequence_store_);
+        !s) {
+      return s;
+    }
+    log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
+              config_.esp.built.policies.size());
+  }
   platform::Netlink& nl = runtime_.netlink();
   auto home = nl.linkIndex(config_.home_interface);
   if (!home) {

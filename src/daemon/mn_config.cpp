@@ -2,7 +2,11 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
+
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "daemon/runtime.hpp"
 #include "platform/resolver.hpp"
@@ -91,6 +95,9 @@ void declareMnOptions(OptionTable& table, MnDaemonConfig& c) {
       .add("deregistration_attempts", "N", "de-registration BUs sent when stopping",
            &core.deregistration_attempts)
       .add("require_esp", "BOOL", "ignore signalling that was not ESP-protected", &core.require_esp)
+      .add("esp_state_directory", "DIR",
+           "where outbound ESP sequence numbers are persisted (RFC 4303 §3.3.3)",
+           &c.esp.state_directory)
       .add("tunnel_ecn", "MODE", "outer ECN at encapsulation: normal or compatibility (RFC 6040)",
            &c.tunnel_ecn)
       .add("tunnel_dscp", "MODEL", "DSCP at decapsulation: uniform or pipe (RFC 2983)",
@@ -196,6 +203,39 @@ void declareMnOptions(OptionTable& table, MnDaemonConfig& c) {
         }
         return dsmip6::validateMobileNodeConfig(c.core);
       });
+}
+
+Status resolveMnConfig(OptionTable& table, MnDaemonConfig& config, std::string_view toml_text,
+                       std::string_view origin) {
+  toml::table file;
+  try {
+    file = toml::parse(toml_text, origin);
+  } catch (const toml::parse_error& e) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("{}: line {}, column {}: {}", origin, e.source().begin.line,
+                                 e.source().begin.column, e.description()));
+  }
+  if (Status s = readEspTables(file, origin, config.esp); !s) return s;
+  std::ostringstream rest;
+  rest << file;
+  if (Status s = table.resolveWithToml(rest.str(), origin); !s) return s;
+  if (config.core.require_esp && !config.esp.configured()) {
+    return makeError(ErrorCode::InvalidArgument,
+                     "require_esp: needs the [[esp_sa]] and [[esp_policy]] tables (docs/ipsec.md)");
+  }
+  return {};
+}
+
+Status resolveMnConfigFile(OptionTable& table, MnDaemonConfig& config) {
+  if (table.configPath().empty()) return resolveMnConfig(table, config, "", "(no --config)");
+  std::ifstream in(table.configPath());
+  if (!in) {
+    return makeError(ErrorCode::InvalidArgument,
+                     fmt::format("--config: cannot read '{}'", table.configPath()));
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  return resolveMnConfig(table, config, text.str(), table.configPath());
 }
 
 }  // namespace dsmip::daemon

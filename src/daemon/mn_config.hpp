@@ -7,11 +7,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/ip_address.hpp"
 #include "common/log.hpp"
+#include "common/result.hpp"
 #include "common/time.hpp"
+#include "daemon/dsmip6_esp.hpp"
 #include "daemon/options.hpp"
 #include "dsmip6/mobile_node_config.hpp"
 
@@ -55,6 +58,10 @@ struct MnDaemonConfig {
   std::string tunnel_dscp = "uniform";
   std::uint32_t tunnel_hop_limit = 64;
   std::optional<std::uint32_t> initial_sequence;
+
+  /// The `[[esp_sa]]` and `[[esp_policy]]` tables (docs/ipsec.md): the ESP stage of the
+  /// signalling path. Without them signalling passes unprotected (and require_esp is refused).
+  EspDaemonConfig esp;
 };
 
 MnDaemonConfig defaultMnConfig();
@@ -62,5 +69,13 @@ MnDaemonConfig defaultMnConfig();
 /// Declares every key of `dsmip mn` on `table`, bound to `config`; the checks resolve the text
 /// forms and run validateMobileNodeConfig().
 void declareMnOptions(OptionTable& table, MnDaemonConfig& config);
+
+/// Resolves `table` (declared with declareMnOptions over `config`) from a TOML text: the
+/// `[[esp_sa]]` / `[[esp_policy]]` tables first (readEspTables), then the other keys and the
+/// command-line flags. Errors name the key and the reason.
+[[nodiscard]] Status resolveMnConfig(OptionTable& table, MnDaemonConfig& config,
+                                     std::string_view toml_text, std::string_view origin);
+/// Same, reading the file given with --config (if any).
+[[nodiscard]] Status resolveMnConfigFile(OptionTable& table, MnDaemonConfig& config);
 
 }  // namespace dsmip::daemon

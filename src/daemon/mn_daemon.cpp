@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "daemon/control.hpp"
+#include "daemon/dsmip6_esp.hpp"
 #include "daemon/dsmip6_signalling.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/mn_movement.hpp"
@@ -98,7 +99,10 @@ class MnDaemon {
   MnDaemon(const MnDaemonConfig& config, DaemonRuntime& runtime)
       : config_(config),
         runtime_(runtime),
-        path_(filter_),
+        esp_(config.esp.configured()
+                 ? std::make_unique<EspSignallingFilter>(random_, EspPeer::HomeAgent)
+                 : nullptr),
+        path_(esp_ ? static_cast<SignallingFilter&>(*esp_) : pass_),
         deadline_(runtime.loop(), [this](TimePoint now) { onTimer(now); }),
         settle_(runtime.loop(), [this](TimePoint) { evaluate(false); }),
         stop_timer_(runtime.loop(),
@@ -176,7 +180,10 @@ class MnDaemon {
   DaemonRuntime& runtime_;
   platform::SystemRandom random_;
   std::optional<dsmip6::MobileNode> core_;
-  PassThroughFilter filter_;
+  // The IPsec stage: ESP when [[esp_sa]]/[[esp_policy]] are configured, else pass-through.
+  std::unique_ptr<EspSignallingFilter> esp_;
+  PassThroughFilter pass_;
+  SequenceStore sequence_store_{config_.esp.state_directory, "mn"};
   SignallingPath path_;
   DeadlineTimer deadline_;
   platform::Timer settle_;
@@ -228,6 +235,16 @@ void MnDaemon::systemError(std::string_view what, const Error& error) {
 }
 
 Status MnDaemon::start() {
+  if (esp_) {
+    // Manual SAs and the SPD before any socket: a BU never leaves unprotected.
+    if (Status s = sequence_store_.prepare(); !s) return s;
+    if (Status s = esp_->install(config_.esp.built, platform::monotonicNow(), &sequence_store_);
+        !s) {
+      return s;
+    }
+    log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
+              config_.esp.built.policies.size());
+  }
   platform::EventLoop& loop = runtime_.loop();
   dsmip6::MobileNodeConfig core_config = config_.core;
 

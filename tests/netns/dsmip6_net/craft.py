@@ -5,6 +5,10 @@
               the home address with the IPv4 Care-of Address option (RFC 5555 §4.2.1)
   tunnel6     an IPv6-in-IPv6 packet (inner: ICMPv6 Echo Request) to the home agent
   tunnel-udp  the same inner packet in UDP to the home agent's port 4191 (RFC 5555 §4.1)
+  esp-replay  resends, as captured, the first native ESP packet with SPI --spi of a pcap file
+              (--pcap): a replayed ESP sequence number; with --flip-sequence-byte one octet of
+              its sequence number field is flipped first (a number the window has not seen, so
+              the receiver gets as far as the ICV, which no longer verifies)
 
 The Mobility Header is written here octet by octet (scapy has no RFC 5555 options)."""
 import argparse
@@ -12,7 +16,7 @@ import socket
 import struct
 import sys
 
-from scapy.all import IP, UDP, ICMPv6EchoRequest, IPv6, Raw, conf, send  # noqa: E402
+from scapy.all import ESP, IP, UDP, ICMPv6EchoRequest, IPv6, Raw, conf, rdpcap, send  # noqa: E402
 
 conf.verb = 0
 
@@ -42,9 +46,9 @@ def binding_update(home: str, home_agent: str, sequence: int, care_of4: str) -> 
 
 def main() -> int:
     p = argparse.ArgumentParser()
-    p.add_argument("kind", choices=["bu-udp", "tunnel6", "tunnel-udp"])
-    p.add_argument("--outer-source", required=True)
-    p.add_argument("--home-agent6", required=True)
+    p.add_argument("kind", choices=["bu-udp", "tunnel6", "tunnel-udp", "esp-replay"])
+    p.add_argument("--outer-source")
+    p.add_argument("--home-agent6")
     p.add_argument("--home-agent4")
     p.add_argument("--home-address", help="bu-udp: the home address")
     p.add_argument("--sequence", type=int, default=0)
@@ -52,7 +56,21 @@ def main() -> int:
     p.add_argument("--inner-destination", help="tunnel*: the inner IPv6 destination")
     p.add_argument("--sport", type=int, default=40000)
     p.add_argument("--count", type=int, default=1)
+    p.add_argument("--pcap", help="esp-replay: the capture")
+    p.add_argument("--spi", type=lambda v: int(v, 0), help="esp-replay: the SA's SPI")
+    p.add_argument("--flip-sequence-byte", action="store_true")
     a = p.parse_args()
+    if a.kind == "esp-replay":
+        for frame in rdpcap(a.pcap):
+            if IPv6 in frame and ESP in frame and frame[ESP].spi == a.spi:
+                raw = bytearray(bytes(frame[IPv6]))
+                at = len(raw) - len(bytes(frame[ESP]))  # the ESP header: SPI, then sequence
+                if a.flip_sequence_byte:
+                    raw[at + 4] ^= 0x01  # the sequence number's high octet (RFC 4303 §2.2)
+                send(IPv6(bytes(raw)), count=a.count)
+                return 0
+        print(f"no ESP packet with SPI {a.spi:#x} in {a.pcap}", file=sys.stderr)
+        return 1
     if a.kind == "bu-udp":
         inner = IPv6(src=a.home_address, dst=a.home_agent6, nh=135, hlim=64) / Raw(
             binding_update(a.home_address, a.home_agent6, a.sequence, a.outer_source))

@@ -61,8 +61,9 @@ log "IPv4 home address:"
 mn=$(mn_json)
 expect "$mn" '.counters.handovers >= 4' true
 
-# tshark on the home link decodes every BU and BA, native and in UDP 4191, with the expected
-# options and flags and no malformed mark.
+# tshark on the home link, given the example's ESP keys (ESP_TSHARK), decrypts every BU and BA,
+# native and in UDP 4191, and decodes them with the expected options and flags and no malformed
+# mark; every one of them was ESP-protected on the wire (ESP is required in both daemons).
 stop_pid "$MN_PID"
 wait_until 3 bash -c "[ \"\$(ip netns exec $HA $DSMIP show --control $HA_CONTROL --json | jq -r '.bindings[0].state')\" = deregistered ]" ||
   fail "the binding was not de-registered"
@@ -73,7 +74,7 @@ DECODE="udp.port==4191,ipv6"
 # count FILTER: packets matching; a filter tshark refuses fails the test (not "0").
 count() {
   local out
-  out=$(tshark -r "$PCAP" -d "$DECODE" -Y "$1" 2>"$NETNS_TMP/tshark.err") ||
+  out=$(tshark -r "$PCAP" "${ESP_TSHARK[@]}" -d "$DECODE" -Y "$1" 2>"$NETNS_TMP/tshark.err") ||
     fail "tshark refused '$1': $(cat "$NETNS_TMP/tshark.err")"
   grep -c . <<<"$out" || true
 }
@@ -81,7 +82,9 @@ count() {
 # is not UDP 4191 are checked.)
 BAD="(_ws.malformed || _ws.expert.severity == error) && (mipv6 || !(udp.port == 4191))"
 malformed=$(count "$BAD")
-[ "$malformed" = 0 ] || fail "$malformed malformed packets: $(tshark -r "$PCAP" -d "$DECODE" -Y "$BAD" 2>/dev/null | head -3)"
+[ "$malformed" = 0 ] || fail "$malformed malformed packets: $(tshark -r "$PCAP" "${ESP_TSHARK[@]}" -d "$DECODE" -Y "$BAD" 2>/dev/null | head -3)"
+[ "$(count "(mip6.mhtype == 5 || mip6.mhtype == 6) && !esp")" = 0 ] || fail "a BU or BA without ESP"
+[ "$(count "esp && !(esp.icv_good == 1)")" = 0 ] || fail "ESP whose ICV tshark did not verify"
 bus=$(count "mip6.mhtype == 5")
 bas=$(count "mip6.mhtype == 6")
 log "on the home link: $bus BUs, $bas BAs"

@@ -190,6 +190,7 @@ m6t_has_address() { [ "$(json_get "$(show_json "$MN" "$M6T_CONTROL")" .address)"
 # start_ha [FLAGS...]: the home agent with the example configuration.
 start_ha() {
   start "$HA" ha "$DSMIP" ha --config "$EXAMPLES/ha.toml" --control "$HA_CONTROL" \
+    --esp_state_directory "$NETNS_TMP/ha-state" \
     --log-level "${DSMIP6_LOG_LEVEL:-debug}" "$@"
   HA_PID=$LAST_PID
   wait_until 5 show_json "$HA" "$HA_CONTROL" || fail "the home agent did not come up"
@@ -199,6 +200,7 @@ start_ha() {
 # number, so that captures are reproducible).
 start_mn() {
   start "$MN" mn "$DSMIP" mn --config "$EXAMPLES/mn.toml" --control "$MN_CONTROL" \
+    --esp_state_directory "$NETNS_TMP/mn-state" \
     --log-level "${DSMIP6_LOG_LEVEL:-debug}" --initial_sequence 1000 "$@"
   MN_PID=$LAST_PID
   wait_until 5 show_json "$MN" "$MN_CONTROL" || fail "the mobile node did not come up"
@@ -272,6 +274,18 @@ capture_start() {
   wait_until 5 test -s "$NETNS_TMP/$3.pcap" || fail "capture $3 did not start"
 }
 capture_stop() { stop_pid "$(eval echo "\$CAPTURE_$1")" INT; }
+
+# ESP_TSHARK: tshark options that decrypt and authenticate the ESP of the example configurations
+# (every [[esp_sa]] of examples/dsmip6/mn.toml, keys included: one esp_sa UAT record per SA, any
+# address, matched by SPI), so the Mobility Header inside is dissected as on the wire.
+ESP_TSHARK=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)
+while IFS= read -r record; do ESP_TSHARK+=(-o "uat:esp_sa:$record"); done < <("$PYTHON" - "$EXAMPLES/mn.toml" <<'PY'
+import sys, tomllib
+for sa in tomllib.load(open(sys.argv[1], "rb")).get("esp_sa", []):
+    print(f'"IPv6","*","*","0x{sa["spi"]:08x}","AES-CBC [RFC3602]","{sa["encryption_key"]}",'
+          f'"HMAC-SHA-256-128 [RFC4868]","{sa["integrity_key"]}"')
+PY
+)
 
 # expect JSON JQ-FILTER VALUE: the filter's (raw) result is VALUE.
 expect() { [ "$(jq -r "$2" <<<"$1")" = "$3" ] || fail "$2 is $(jq -c "$2" <<<"$1"), expected $3"; }

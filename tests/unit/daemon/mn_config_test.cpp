@@ -32,7 +32,7 @@ struct Parsed {
   Status status;
   explicit Parsed(std::string_view toml) {
     declareMnOptions(table, config);
-    status = table.resolveWithToml(toml, "mn.toml");
+    status = resolveMnConfig(table, config, toml, "mn.toml");
   }
   [[nodiscard]] std::string error() const { return status ? "" : status.error().detail; }
 };
@@ -52,6 +52,8 @@ TEST(MnConfigTest, ExampleFileParses) {
   EXPECT_EQ(p.config.ipv4_routes, std::vector<Ipv4Prefix>{*Ipv4Prefix::parse("203.0.113.0/24")});
   EXPECT_EQ(c.binding_lifetime, std::chrono::seconds(60));
   EXPECT_FALSE(c.initial_sequence);
+  EXPECT_TRUE(c.require_esp);
+  EXPECT_EQ(p.config.esp.built.sas.size(), 4u);
 }
 
 TEST(MnConfigTest, DefaultsFollowTheRfc) {
