@@ -93,8 +93,8 @@ const std::vector<DaemonEntry>& daemonCatalogue() {
                 &daemon::defaultHaConfig, &daemon::declareHaOptions, &daemon::resolveHaConfigFile,
                 &haMobileNodeTables}),
       entry("mn", "the DSMIPv6 mobile node",
-            DaemonConfigSpec<daemon::MnDaemonConfig>{&daemon::defaultMnConfig,
-                                                     &daemon::declareMnOptions}),
+            DaemonConfigSpec<daemon::MnDaemonConfig>{
+                &daemon::defaultMnConfig, &daemon::declareMnOptions, &daemon::resolveMnConfigFile}),
       entry("mip4-ha", "the DSMIPv4 home agent",
             DaemonConfigSpec<daemon::HomeAgentDaemonConfig>{&daemon::defaultHomeAgentDaemonConfig,
                                                             &daemon::declareHomeAgentOptions}),
