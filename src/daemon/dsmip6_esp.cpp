@@ -250,21 +250,44 @@ FilterVerdict EspSignallingFilter::outbound(PacketBuffer& packet, const dsmip6::
   if (r.verdict == esp::OutboundVerdict::Discard) {
     return FilterVerdict::drop(esp::dropReasonName(r.reason));
   }
-  if (r.verdict == esp::OutboundVerdict::Protected && store_ != nullptr) {
-    // Write ahead: the packet leaves only once its number is covered on disk.
-    auto it = std::find_if(reserved_.begin(), reserved_.end(),
-                           [&](const auto& e) { return e.first == r.spi; });
-    if (it != reserved_.end() && r.sequence > it->second) {
-      const std::uint64_t next = r.sequence + SequenceStore::kBlock - 1;
-      if (Status s = store_->store(r.spi, next); !s) {
-        ++persist_failures_;
-        log::error("ESP SA {:#x}: {}", r.spi, s.error().toString());
-        return FilterVerdict::drop("sequence-not-persisted");
-      }
-      it->second = next;
-    }
-  }
+  if (!reserveSequence(r)) return FilterVerdict::drop("sequence-not-persisted");
   return FilterVerdict::accept();
+}
+
+bool EspSignallingFilter::reserveSequence(const esp::OutboundResult& r) {
+  if (r.verdict != esp::OutboundVerdict::Protected || store_ == nullptr) return true;
+  // Write ahead: the packet leaves only once its number is covered on disk.
+  auto it = std::find_if(reserved_.begin(), reserved_.end(),
+                         [&](const auto& e) { return e.first == r.spi; });
+  if (it != reserved_.end() && r.sequence > it->second) {
+    const std::uint64_t next = r.sequence + SequenceStore::kBlock - 1;
+    if (Status s = store_->store(r.spi, next); !s) {
+      ++persist_failures_;
+      log::error("ESP SA {:#x}: {}", r.spi, s.error().toString());
+      return false;
+    }
+    it->second = next;
+  }
+  return true;
+}
+
+EspSignallingFilter::PayloadOutbound EspSignallingFilter::protectPayload(PacketBuffer& packet,
+                                                                         TimePoint now) {
+  PayloadOutbound out;
+  out.result = ipsec_.outbound(packet, now);
+  logEvents();
+  if (!reserveSequence(out.result)) {
+    out.persist_failed = true;
+    out.result.verdict = esp::OutboundVerdict::Discard;
+    out.result.reason = esp::DropReason::NoSpace;
+  }
+  return out;
+}
+
+esp::InboundResult EspSignallingFilter::openPayload(PacketBuffer& packet, TimePoint now) {
+  const esp::InboundResult r = ipsec_.inbound(packet, now);
+  logEvents();
+  return r;
 }
 
 FilterVerdict EspSignallingFilter::inbound(PacketBuffer& packet, dsmip6::Inbound& inbound,

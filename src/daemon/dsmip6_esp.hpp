@@ -103,8 +103,23 @@ class EspSignallingFilter final : public SignallingFilter {
 
   [[nodiscard]] const esp::Ipsec& ipsec() const { return ipsec_; }
 
+  /// The payload stage's entry to the module (daemon/dsmip6_payload.hpp): Ipsec::outbound() on a
+  /// whole payload packet, with the same sequence-number write-ahead as signalling (a packet
+  /// whose number cannot be reserved is discarded; `reason` is then NoSpace and
+  /// `persist_failed` is set).
+  struct PayloadOutbound {
+    esp::OutboundResult result;
+    bool persist_failed = false;
+  };
+  [[nodiscard]] PayloadOutbound protectPayload(PacketBuffer& packet, TimePoint now);
+  /// Ipsec::inbound() on a whole payload packet (ESP to decrypt, or a decapsulated packet that
+  /// came in the clear, for the SPD check).
+  [[nodiscard]] esp::InboundResult openPayload(PacketBuffer& packet, TimePoint now);
+
  private:
   void logEvents();
+  /// Write-ahead of the sequence number of a protected packet; false if it cannot be recorded.
+  bool reserveSequence(const esp::OutboundResult& r);
 
   esp::Ipsec ipsec_;
   EspPeer peer_;

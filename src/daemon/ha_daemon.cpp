@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "daemon/dsmip6_esp.hpp"
+#include "daemon/dsmip6_payload.hpp"
 #include "daemon/dsmip6_signalling.hpp"
 #include "daemon/ha_status.hpp"
 #include "daemon/logging.hpp"
@@ -74,7 +75,9 @@ class HaDaemon {
   void onRawReadable(platform::RawIpv4Receiver& receiver);
   void onTimer(TimePoint now);
   void execute(dsmip6::HomeAgentActions actions, TimePoint now);
-  void apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now);
+  void apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now,
+             bool decrypted = false);
+  void payloadFromTunnel(PacketBuffer& buffer, const dsmip6::Transport& transport, TimePoint now);
   void sendSignalling(const dsmip6::SendSignalling& send, TimePoint now);
   void flushRaw();
   void writeTun(ByteView packet);
@@ -94,6 +97,8 @@ class HaDaemon {
   PassThroughFilter pass_;
   SequenceStore sequence_store_{config_.esp.state_directory, "ha"};
   SignallingPath path_;
+  // Tunnel-mode ESP for payload (draft Req. #1), when a tunnel-mode SA is configured.
+  std::optional<EspPayloadStage> payload_;
   DeadlineTimer deadline_;
   int home_ifindex_ = 0;
   std::optional<platform::TunDevice> tun_;
@@ -139,6 +144,8 @@ Status HaDaemon::start() {
     }
     log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
               config_.esp.built.policies.size());
+    payload_.emplace(*esp_, TunnelEnd::HomeAgent);
+    if (payload_->active()) log::info("ESP: tunnel-mode payload protection per the SPD");
   }
   platform::Netlink& nl = runtime_.netlink();
   auto home = nl.linkIndex(config_.home_interface);
@@ -275,7 +282,8 @@ void HaDaemon::logDrop(dsmip6::DropReason reason, ByteView packet, TimePoint now
                                 packetSummary(packet), drop_log_.suffix(r)));
 }
 
-void HaDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now) {
+void HaDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now,
+                     bool decrypted) {
   if (d.verdict == dsmip6::Verdict::Drop) {
     logDrop(d.drop_reason, buffer.data(), now);
     return;
@@ -286,24 +294,38 @@ void HaDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, Time
     return;
   }
   switch (d.verdict) {
-    case dsmip6::Verdict::Encapsulate:
-      if (!dsmip6::prependTunnelHeaders(buffer, d.tunnel)) {
+    case dsmip6::Verdict::Encapsulate: {
+      // Payload ESP (Req. #1): protected and re-addressed for the binding, or the plain tunnel.
+      dsmip6::TunnelHeaders tunnel = d.tunnel;
+      const auto step =
+          payload_ ? payload_->protect(buffer, tunnel, now) : EspPayloadStage::Outcome::Plain;
+      if (step == EspPayloadStage::Outcome::Dropped) return;
+      if (step == EspPayloadStage::Outcome::Plain &&
+          !dsmip6::prependTunnelHeaders(buffer, tunnel)) {
         ++truncated_;
         return;
       }
-      if (d.tunnel.encapsulation == dsmip6::Encapsulation::Ipv6) {
+      if (tunnel.encapsulation == dsmip6::Encapsulation::Ipv6) {
         writeTun(buffer.data());  // the kernel forwards it to the care-of address
       } else {
         raw_out_.push_back(buffer.data());  // IPv4 outer: IP-in-IPv4 or UDP, as decided
       }
       break;
+    }
     case dsmip6::Verdict::Deliver:
+      // Cleartext payload that a protect entry covers must have come through ESP.
+      if (!decrypted && payload_ && !payload_->admitClear(buffer, now)) return;
       if (d.rewrite_traffic_class) {
         (void)dsmip6::applyInnerTrafficClass(buffer.mutableData(), d.traffic_class);
       }
       writeTun(buffer.data());  // the kernel forwards the mobile node's packet on
       break;
     case dsmip6::Verdict::Signalling: {
+      // ESP on a tunnel-mode SA is payload, told apart by its SPI (Req. #1).
+      if (!decrypted && payload_ && payload_->isPayloadEsp(buffer.data())) {
+        payloadFromTunnel(buffer, d.transport, now);
+        break;
+      }
       // Tunnel interface → IPsec stage → protocol module.
       auto inbound = path_.receive(buffer, d.transport, now);
       if (inbound) execute(core_.onSignalling(buffer.data(), *inbound, now), now);
@@ -312,6 +334,14 @@ void HaDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, Time
     case dsmip6::Verdict::Drop:
       break;
   }
+}
+
+void HaDaemon::payloadFromTunnel(PacketBuffer& buffer, const dsmip6::Transport& transport,
+                                 TimePoint now) {
+  // Decrypted, the inner packet passes the same ingress checks as tunnelled payload: outer
+  // source (and port) of the binding, inner source, ECN (RFC 6275 §10.4.5, RFC 5555 §4.5).
+  const auto tunnelled = payload_->open(buffer, transport, now);
+  if (tunnelled) apply(core_.onTunnelledPacket(*tunnelled), buffer, now, true);
 }
 
 void HaDaemon::onTunReadable() {
@@ -519,6 +549,9 @@ std::string HaDaemon::handleControl(std::string_view request) {
                              {"udp-icmp-errors", udp_icmp_errors_},
                              {"truncated", truncated_},
                              {"system-errors", system_errors_}};
+  if (payload_ && payload_->active()) {
+    for (auto& counter : payload_->counters()) context.daemon_counters.push_back(counter);
+  }
   return handleHaControl(core_, std::move(context), request, platform::monotonicNow());
 }
 

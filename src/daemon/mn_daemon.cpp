@@ -10,6 +10,7 @@
 
 #include "daemon/control.hpp"
 #include "daemon/dsmip6_esp.hpp"
+#include "daemon/dsmip6_payload.hpp"
 #include "daemon/dsmip6_signalling.hpp"
 #include "daemon/logging.hpp"
 #include "daemon/mn_movement.hpp"
@@ -156,7 +157,11 @@ class MnDaemon {
   void onRawIpv4Readable(platform::RawIpv4Receiver& receiver);
   void onTimer(TimePoint now);
   void execute(dsmip6::MobileNodeActions actions, TimePoint now);
-  void apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now);
+  void apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now,
+             bool decrypted = false);
+  void payloadFromTunnel(PacketBuffer& buffer, const dsmip6::Transport& transport, TimePoint now);
+  void onRawEspReadable();
+  bool sendBindingUpdateBySpi(ByteView packet, TimePoint now);
   void signalling(PacketBuffer& packet, const dsmip6::Transport& transport, TimePoint now);
   void sendSignalling(const dsmip6::SendSignalling& send, TimePoint now);
   void queue(platform::RawIpv6Sender* raw6, platform::RawIpv4Sender* raw4, ByteView packet);
@@ -185,6 +190,9 @@ class MnDaemon {
   PassThroughFilter pass_;
   SequenceStore sequence_store_{config_.esp.state_directory, "mn"};
   SignallingPath path_;
+  // Tunnel-mode ESP for payload (draft Req. #1), when a tunnel-mode SA is configured.
+  std::optional<EspPayloadStage> payload_;
+  std::optional<platform::RawIpv6Receiver> raw6_esp_;  // payload ESP to an IPv6 care-of address
   DeadlineTimer deadline_;
   platform::Timer settle_;
   platform::Timer stop_timer_;
@@ -227,6 +235,8 @@ class MnDaemon {
   std::uint64_t resolutions_ = 0;
   std::uint64_t resolution_failures_ = 0;
   std::uint64_t movements_ = 0;
+  std::uint64_t bu_by_spi_ = 0;        // BUs routed by their SPI (Req. #3)
+  std::uint64_t esp_not_payload_ = 0;  // ESP to a care-of address on no tunnel-mode SA
 };
 
 void MnDaemon::systemError(std::string_view what, const Error& error) {
@@ -244,6 +254,8 @@ Status MnDaemon::start() {
     }
     log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
               config_.esp.built.policies.size());
+    payload_.emplace(*esp_, TunnelEnd::MobileNode);
+    if (payload_->active()) log::info("ESP: tunnel-mode payload protection per the SPD");
   }
   platform::EventLoop& loop = runtime_.loop();
   dsmip6::MobileNodeConfig core_config = config_.core;
@@ -302,6 +314,11 @@ Status MnDaemon::start() {
     if (!r) return Unexpected{r.error()};
     slot->emplace(std::move(*r));
   }
+  if (payload_ && payload_->active()) {
+    auto r = platform::RawIpv6Receiver::open(ip::kEsp, raw);
+    if (!r) return Unexpected{r.error()};
+    raw6_esp_.emplace(std::move(*r));
+  }
   auto any = platform::RawIpv6Sender::open(raw);
   if (!any) return Unexpected{any.error()};
   raw6_any_ = std::move(*any);
@@ -356,6 +373,9 @@ Status MnDaemon::start() {
     return s;
   }
   if (Status s = add_watch(raw6_mh_->fd(), [this] { onMobilityReadable(); }); !s) return s;
+  if (raw6_esp_) {
+    if (Status s = add_watch(raw6_esp_->fd(), [this] { onRawEspReadable(); }); !s) return s;
+  }
   if (Status s = add_watch(raw4_41_->fd(), [this] { onRawIpv4Readable(*raw4_41_); }); !s) return s;
   if (Status s = add_watch(raw4_4_->fd(), [this] { onRawIpv4Readable(*raw4_4_); }); !s) return s;
 
@@ -589,7 +609,8 @@ void MnDaemon::signalling(PacketBuffer& packet, const dsmip6::Transport& transpo
   if (inbound) execute(core_->onSignalling(packet.data(), *inbound, now), now);
 }
 
-void MnDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now) {
+void MnDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now,
+                     bool decrypted) {
   if (d.verdict == dsmip6::Verdict::Drop) {
     logDrop(d.drop_reason, buffer.data(), now);
     return;
@@ -600,19 +621,26 @@ void MnDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, Time
   }
   switch (d.verdict) {
     case dsmip6::Verdict::Encapsulate: {
-      if (!dsmip6::prependTunnelHeaders(buffer, d.tunnel)) {
+      // Payload ESP (Req. #1): protected and re-addressed for the registered tunnel, or the
+      // plain tunnel.
+      dsmip6::TunnelHeaders tunnel = d.tunnel;
+      const auto step =
+          payload_ ? payload_->protect(buffer, tunnel, now) : EspPayloadStage::Outcome::Plain;
+      if (step == EspPayloadStage::Outcome::Dropped) return;
+      if (step == EspPayloadStage::Outcome::Plain &&
+          !dsmip6::prependTunnelHeaders(buffer, tunnel)) {
         ++truncated_;
         return;
       }
-      if (d.tunnel.encapsulation == dsmip6::Encapsulation::Ipv6) {
-        Attachment* a = attachment(dsmip6::CareOfAddress{d.tunnel.ipv6_source});
+      if (tunnel.encapsulation == dsmip6::Encapsulation::Ipv6) {
+        Attachment* a = attachment(dsmip6::CareOfAddress{tunnel.ipv6_source});
         if (a == nullptr || !a->raw6) {
           ++no_socket_;
           return;
         }
         queue(&*a->raw6, nullptr, buffer.data());
       } else {
-        Attachment* a = attachment(dsmip6::CareOfAddress{d.tunnel.ipv4_source});
+        Attachment* a = attachment(dsmip6::CareOfAddress{tunnel.ipv4_source});
         if (a == nullptr || !a->raw4) {
           ++no_socket_;
           return;
@@ -622,17 +650,67 @@ void MnDaemon::apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, Time
       break;
     }
     case dsmip6::Verdict::Deliver:
+      // Cleartext payload that a protect entry covers must have come through ESP.
+      if (!decrypted && payload_ && !payload_->admitClear(buffer, now)) return;
       if (d.rewrite_traffic_class) {
         (void)dsmip6::applyInnerTrafficClass(buffer.mutableData(), d.traffic_class);
       }
       writeTun(buffer.data());
       break;
     case dsmip6::Verdict::Signalling:
+      // ESP on a tunnel-mode SA is payload, told apart by its SPI (Req. #1).
+      if (!decrypted && payload_ && payload_->isPayloadEsp(buffer.data())) {
+        payloadFromTunnel(buffer, d.transport, now);
+        break;
+      }
       signalling(buffer, d.transport, now);
       break;
     case dsmip6::Verdict::Drop:
       break;
   }
+}
+
+void MnDaemon::payloadFromTunnel(PacketBuffer& buffer, const dsmip6::Transport& transport,
+                                 TimePoint now) {
+  // Decrypted, the inner packet passes the same checks as tunnelled payload: the outer source
+  // is the home agent (and its port), the inner destination is ours, ECN.
+  const auto tunnelled = payload_->open(buffer, transport, now);
+  if (tunnelled) apply(core_->onTunnelledPacket(*tunnelled), buffer, now, true);
+}
+
+void MnDaemon::onRawEspReadable() {
+  // Tunnel-mode ESP from the home agent to an IPv6 care-of address: IPv6(HA → CoA) / ESP. The
+  // ESP stage wants the whole packet: the IPv6 header is rebuilt from what the socket reported.
+  for (int round = 0; round < kBatchesPerWakeup; ++round) {
+    auto n = raw6_esp_->receiveBatch(rx_buffers_, raw_meta_);
+    if (!n || *n == 0) break;
+    const TimePoint now = platform::monotonicNow();
+    for (std::size_t i = 0; i < *n; ++i) {
+      const platform::RawPacketInfo& meta = raw_meta_[i];
+      const auto* source = std::get_if<Ipv6Address>(&meta.source);
+      const auto* destination = std::get_if<Ipv6Address>(&meta.destination);
+      if (source == nullptr || destination == nullptr || meta.truncated) continue;
+      PacketBuffer& packet = rx_buffers_[i];
+      wire::Ipv6Header h;
+      h.traffic_class = meta.tos;
+      h.hop_limit = meta.hop_limit;
+      h.next_header = ip::kEsp;
+      h.source = *source;
+      h.destination = *destination;
+      if (!wire::prependIpv6(packet, h)) {
+        ++truncated_;
+        continue;
+      }
+      if (!payload_->isPayloadEsp(packet.data())) {
+        ++esp_not_payload_;
+        continue;
+      }
+      payloadFromTunnel(packet, dsmip6::Transport::ipv6(), now);
+    }
+    flush();
+    if (*n < kBatch) break;
+  }
+  afterCore();
 }
 
 void MnDaemon::onTunReadable() {
@@ -781,6 +859,7 @@ void MnDaemon::sendSignalling(const dsmip6::SendSignalling& send, TimePoint now)
   // Protocol module → IPsec stage → tunnel interface → socket.
   auto prepared = path_.prepare(send, scratch_, identification_++, now);
   if (!prepared) return;
+  if (esp_ && sendBindingUpdateBySpi(prepared->bytes, now)) return;
   switch (prepared->socket) {
     case SignallingSocket::RawIpv6: {
       const auto header = dsmip6::peekIpHeader(prepared->bytes);
@@ -818,6 +897,42 @@ void MnDaemon::sendSignalling(const dsmip6::SendSignalling& send, TimePoint now)
       break;
     }
   }
+}
+
+bool MnDaemon::sendBindingUpdateBySpi(ByteView packet, TimePoint now) {
+  // Req. #3 (the draft's first technique): the tunnel code asks the SPD which SPI protects BUs
+  // and recognises an ESP-protected BU by its SPI alone. A BU leaves with the care-of address
+  // being registered (the core's outstanding BU), while data keeps the registered tunnel until
+  // the BA arrives (RFC 5555 §4.4.2: "without permanently updating the tunnel").
+  const dsmip6::MobileNodeSnapshot snap = core_->snapshot(now);
+  std::vector<Ipv6Address> homes;
+  for (const auto& e : snap.entries) homes.push_back(e.home_address);
+  const OutboundEspClass c = classifyOutboundEsp(packet, esp_->ipsec(), homes, snap.home_agent);
+  if (c.kind != OutboundEspKind::BindingUpdate) return false;
+  const auto entry = std::find_if(snap.entries.begin(), snap.entries.end(),
+                                  [&](const auto& e) { return e.home_address == c.home_address; });
+  if (entry == snap.entries.end() || !entry->pending_care_of) return false;  // from home
+  Attachment* a = attachment(*entry->pending_care_of);
+  ++bu_by_spi_;
+  if (dsmip6::isIpv4(*entry->pending_care_of)) {
+    // From an IPv4 care-of address: always UDP to the home agent's port (RFC 5555 §4.2).
+    if (a == nullptr || !a->udp || !snap.home_agent_ipv4) {
+      ++no_socket_;
+      return true;
+    }
+    const Ipv4Endpoint to{*snap.home_agent_ipv4, config_.core.home_agent_udp_port};
+    if (Status s = a->udp->sendTo(platform::IpEndpoint{to}, packet); !s) {
+      ++send_errors_;
+      log::debug("sending a BU over UDP: {}", s.error().toString());
+    }
+    return true;
+  }
+  platform::RawIpv6Sender* sender = a != nullptr && a->raw6 ? &*a->raw6 : &*raw6_any_;
+  if (Status s = sender->send(packet); !s) {
+    ++send_errors_;
+    log::debug("sending a BU: {}", s.error().toString());
+  }
+  return true;
 }
 
 void MnDaemon::configureHomeAddress(const dsmip6::ConfigureHomeAddress& a) {
@@ -878,7 +993,14 @@ void MnDaemon::updateDataPaths() {
     if (path.encapsulation == dsmip6::Encapsulation::None) continue;
     const std::uint32_t link = interfaceMtu(link_state_, path.interface);
     if (link == 0) continue;
-    const std::uint32_t m = link - std::min(link, encapsulationOverhead(path.encapsulation));
+    std::uint32_t overhead = encapsulationOverhead(path.encapsulation);
+    if (payload_ && payload_->active()) {
+      // Tunnel-mode ESP: its outer IPv6 header replaces the IPv6 tunnel header, or travels
+      // inside the IPv4 one.
+      overhead += path.encapsulation == dsmip6::Encapsulation::Ipv6 ? kPayloadEspOverhead - 40
+                                                                    : kPayloadEspOverhead;
+    }
+    const std::uint32_t m = link - std::min(link, overhead);
     mtu = mtu == 0 ? m : std::min(mtu, m);
   }
   if (mtu != 0) {
@@ -1020,6 +1142,11 @@ std::string MnDaemon::handleControl(std::string_view request) {
                              {"movements", movements_},
                              {"resolutions", resolutions_},
                              {"resolution-failures", resolution_failures_}};
+  if (esp_) context.daemon_counters.emplace_back("bu-by-spi", bu_by_spi_);
+  if (payload_ && payload_->active()) {
+    context.daemon_counters.emplace_back("esp-not-payload", esp_not_payload_);
+    for (auto& counter : payload_->counters()) context.daemon_counters.push_back(counter);
+  }
   if (!core_) return controlError("starting");
   return handleMnControl(*core_, context, request, platform::monotonicNow());
 }

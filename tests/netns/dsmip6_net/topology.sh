@@ -187,19 +187,19 @@ start_m6t() {
 }
 m6t_has_address() { [ "$(json_get "$(show_json "$MN" "$M6T_CONTROL")" .address)" != null ]; }
 
-# start_ha [FLAGS...]: the home agent with the example configuration.
+# start_ha [FLAGS...]: the home agent with the example configuration ($HA_CONFIG if set).
 start_ha() {
-  start "$HA" ha "$DSMIP" ha --config "$EXAMPLES/ha.toml" --control "$HA_CONTROL" \
+  start "$HA" ha "$DSMIP" ha --config "${HA_CONFIG:-$EXAMPLES/ha.toml}" --control "$HA_CONTROL" \
     --esp_state_directory "$NETNS_TMP/ha-state" \
     --log-level "${DSMIP6_LOG_LEVEL:-debug}" "$@"
   HA_PID=$LAST_PID
   wait_until 5 show_json "$HA" "$HA_CONTROL" || fail "the home agent did not come up"
 }
 
-# start_mn [FLAGS...]: the mobile node with the example configuration (a fixed first sequence
-# number, so that captures are reproducible).
+# start_mn [FLAGS...]: the mobile node with the example configuration ($MN_CONFIG if set; a
+# fixed first sequence number, so that captures are reproducible).
 start_mn() {
-  start "$MN" mn "$DSMIP" mn --config "$EXAMPLES/mn.toml" --control "$MN_CONTROL" \
+  start "$MN" mn "$DSMIP" mn --config "${MN_CONFIG:-$EXAMPLES/mn.toml}" --control "$MN_CONTROL" \
     --esp_state_directory "$NETNS_TMP/mn-state" \
     --log-level "${DSMIP6_LOG_LEVEL:-debug}" --initial_sequence 1000 "$@"
   MN_PID=$LAST_PID
@@ -275,17 +275,22 @@ capture_start() {
 }
 capture_stop() { stop_pid "$(eval echo "\$CAPTURE_$1")" INT; }
 
-# ESP_TSHARK: tshark options that decrypt and authenticate the ESP of the example configurations
-# (every [[esp_sa]] of examples/dsmip6/mn.toml, keys included: one esp_sa UAT record per SA, any
-# address, matched by SPI), so the Mobility Header inside is dissected as on the wire.
-ESP_TSHARK=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)
-while IFS= read -r record; do ESP_TSHARK+=(-o "uat:esp_sa:$record"); done < <("$PYTHON" - "$EXAMPLES/mn.toml" <<'PY'
+# esp_tshark FILE: sets ESP_TSHARK, tshark options that decrypt and authenticate the ESP of a
+# mobile node configuration (every [[esp_sa]] of FILE, keys included: one esp_sa UAT record per
+# SA, any address, matched by SPI), so the Mobility Header or payload inside is dissected as on
+# the wire. By default: examples/dsmip6/mn.toml.
+esp_tshark() {
+  ESP_TSHARK=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE)
+  local record
+  while IFS= read -r record; do ESP_TSHARK+=(-o "uat:esp_sa:$record"); done < <("$PYTHON" - "$1" <<'PY'
 import sys, tomllib
 for sa in tomllib.load(open(sys.argv[1], "rb")).get("esp_sa", []):
     print(f'"IPv6","*","*","0x{sa["spi"]:08x}","AES-CBC [RFC3602]","{sa["encryption_key"]}",'
           f'"HMAC-SHA-256-128 [RFC4868]","{sa["integrity_key"]}"')
 PY
 )
+}
+esp_tshark "$EXAMPLES/mn.toml"
 
 # expect JSON JQ-FILTER VALUE: the filter's (raw) result is VALUE.
 expect() { [ "$(jq -r "$2" <<<"$1")" = "$3" ] || fail "$2 is $(jq -c "$2" <<<"$1"), expected $3"; }
