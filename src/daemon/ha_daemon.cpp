@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <vector>
@@ -189,7 +190,14 @@ Status HaDaemon::start() {
   tun_ = std::move(*tun);
   // No link-local address, router solicitations or MLD reports on the TUN device.
   (void)platform::writeSysctl(platform::ipv6ConfKey(tun_->name(), "addr_gen_mode"), "1");
-  if (Status s = nl.setLinkMtu(tun_->ifindex(), config_.tun_mtu); !s) return s;
+  std::uint32_t tun_mtu = config_.tun_mtu;
+  if (payload_ && payload_->active()) {
+    // tun_mtu is sized for the plain tunnel headers; payload ESP adds its own IPv6 header and
+    // ESP overhead inside them (a packet the kernel cannot fit gets a Packet Too Big here).
+    tun_mtu = std::max<std::uint32_t>(1280, tun_mtu - std::min(tun_mtu, kPayloadEspOverhead));
+    log::info("{} MTU {}: tun_mtu less the payload ESP overhead", config_.tun, tun_mtu);
+  }
+  if (Status s = nl.setLinkMtu(tun_->ifindex(), tun_mtu); !s) return s;
   if (Status s = nl.setLinkUp(tun_->ifindex(), true); !s) return s;
 
   // Proxy ND needs forwarding and proxy_ndp on the home link; proxy ARP needs forwarding and
