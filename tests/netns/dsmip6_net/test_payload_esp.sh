@@ -116,7 +116,11 @@ count() {
 BAD="_ws.malformed || _ws.expert.severity == error"
 malformed=$(count "$BAD")
 [ "$malformed" = 0 ] || fail "$malformed malformed packets: $(tshark -r "$PCAP" "${ESP_TSHARK[@]}" -d "$DECODE" -Y "$BAD" 2>/dev/null | head -3)"
-[ "$(count "esp && !(esp.icv_good == 1)")" = 0 ] || fail "ESP whose ICV tshark did not verify"
+# (ICMP and ICMPv6 errors quoting the start of an ESP packet, e.g. the router's unreachables for
+# the old care-of address during a handover, carry no verifiable ICV.)
+UNVERIFIED="esp && !(esp.icv_good == 1) && !icmp && !(icmpv6.type < 128)"
+[ "$(count "$UNVERIFIED")" = 0 ] ||
+  fail "ESP whose ICV tshark did not verify: $(tshark -r "$PCAP" "${ESP_TSHARK[@]}" -d "$DECODE" -Y "$UNVERIFIED" 2>/dev/null | head -3)"
 # Decrypted payload on each SA, in each tunnel form: native IPv6, protocol 41, UDP 4191.
 for form in "!ip" "ip.proto == 41" "udp.port == 4191"; do
   for spi in 0x3001 0x3002; do
