@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <limits>
 #include <utility>
 
 #include "common/log.hpp"
@@ -235,10 +236,99 @@ Status EspSignallingFilter::install(const esp::EspConfiguration& config, TimePoi
 }
 
 void EspSignallingFilter::logEvents() {
+  // The module reports each transition once per SA (soft, then hard).
   for (const esp::SaEvent& e : ipsec_.takeEvents()) {
-    log::warn("ESP SA {:#x} ({}): {} ({})", e.spi, esp::directionName(e.direction),
-              esp::lifetimeStateName(e.state), esp::expiryCauseName(e.cause));
+    if (e.state == esp::LifetimeState::SoftExpired) {
+      log::warn("{}: soft lifetime reached ({}); the SA should be replaced",
+                describe(e.spi, e.direction), esp::expiryCauseName(e.cause));
+      continue;
+    }
+    if (e.state != esp::LifetimeState::HardExpired) continue;
+    // RFC 4301 §4.4.2.1: at the hard lifetime the SA is deleted.
+    if (const esp::SecurityAssociation* sa = ipsec_.sad().find(e.spi, e.direction)) {
+      SecurityAssociationStatus status = statusOf(*sa, e.at);
+      status.cause = std::string(esp::expiryCauseName(e.cause));
+      expired_.push_back(std::move(status));
+      (void)ipsec_.sad().remove(e.spi, e.direction);
+    }
+    log::warn("{}: hard lifetime reached ({}); the SA is removed", describe(e.spi, e.direction),
+              esp::expiryCauseName(e.cause));
   }
+}
+
+void EspSignallingFilter::nameSecurityAssociations(const std::vector<esp::SaConfig>& sas) {
+  names_.clear();
+  for (const esp::SaConfig& c : sas) {
+    if (!c.spi || *c.spi < 0 || *c.spi > std::numeric_limits<std::uint32_t>::max()) continue;
+    names_.push_back(SaName{
+        static_cast<std::uint32_t>(*c.spi),
+        c.direction == "outbound" ? esp::Direction::Outbound : esp::Direction::Inbound, c.name});
+  }
+}
+
+std::string EspSignallingFilter::describe(std::uint32_t spi, esp::Direction direction) const {
+  for (const SaName& n : names_) {
+    if (n.spi == spi && n.direction == direction && !n.name.empty()) {
+      return fmt::format("ESP SA \"{}\" (SPI {:#x}, {})", n.name, spi,
+                         esp::directionName(direction));
+    }
+  }
+  return fmt::format("ESP SA {:#x} ({})", spi, esp::directionName(direction));
+}
+
+std::optional<TimePoint> EspSignallingFilter::nextDeadline() const { return ipsec_.nextDeadline(); }
+
+void EspSignallingFilter::onTimer(TimePoint now) {
+  ipsec_.onTimer(now);
+  logEvents();
+}
+
+SecurityAssociationStatus EspSignallingFilter::statusOf(const esp::SecurityAssociation& sa,
+                                                        TimePoint now) const {
+  SecurityAssociationStatus st;
+  for (const SaName& n : names_) {
+    if (n.spi == sa.spi() && n.direction == sa.direction()) st.name = n.name;
+  }
+  st.spi = sa.spi();
+  st.direction = std::string(esp::directionName(sa.direction()));
+  st.mode = std::string(esp::modeName(sa.mode()));
+  switch (sa.state()) {
+    case esp::LifetimeState::Valid:
+      st.state = "mature";
+      break;
+    case esp::LifetimeState::SoftExpired:
+      st.state = "soft-expired";
+      break;
+    case esp::LifetimeState::HardExpired:
+      st.state = "expired";
+      break;
+  }
+  const esp::Lifetime& lifetime = sa.lifetime();
+  const auto left = [&](Duration limit) -> std::optional<Duration> {
+    if (limit <= Duration::zero()) return std::nullopt;
+    const TimePoint at = sa.installedAt() + limit;
+    return at > now ? at - now : Duration::zero();
+  };
+  if (sa.state() == esp::LifetimeState::Valid) st.soft_time_left = left(lifetime.soft.time);
+  if (sa.state() != esp::LifetimeState::HardExpired) st.hard_time_left = left(lifetime.hard.time);
+  const esp::SaCounters& c = sa.counters();
+  const std::uint64_t values[] = {
+      c.packets,   c.bytes,         c.replay_drops,   c.icv_failures,       c.padding_errors,
+      c.malformed, c.dummy_packets, c.lifetime_drops, c.sequence_exhausted, c.no_space};
+  for (std::size_t i = 0; i < std::size(values); ++i) {
+    st.counters.emplace_back(std::string(kCounterNames[i]), values[i]);
+  }
+  st.counters.emplace_back("last-sequence", sa.lastSequence());
+  return st;
+}
+
+std::vector<SecurityAssociationStatus> EspSignallingFilter::securityAssociations(
+    TimePoint now) const {
+  std::vector<SecurityAssociationStatus> out;
+  ipsec_.sad().forEach(
+      [&](const esp::SecurityAssociation& sa) { out.push_back(statusOf(sa, now)); });
+  out.insert(out.end(), expired_.begin(), expired_.end());
+  return out;
 }
 
 FilterVerdict EspSignallingFilter::outbound(PacketBuffer& packet, const dsmip6::Transport&,

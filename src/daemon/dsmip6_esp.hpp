@@ -116,8 +116,23 @@ class EspSignallingFilter final : public SignallingFilter {
   /// came in the clear, for the SPD check).
   [[nodiscard]] esp::InboundResult openPayload(PacketBuffer& packet, TimePoint now);
 
+  /// Names the SAs after their `[[esp_sa]]` tables (by SPI and direction), for the log and
+  /// `dsmip show`.
+  void nameSecurityAssociations(const std::vector<esp::SaConfig>& sas);
+  /// SA lifetimes by time (RFC 4301 §4.4.2.1), with no traffic needed: the earliest soft or
+  /// hard time limit still ahead; at it, onTimer() logs a soft expiry once and removes an SA
+  /// whose hard lifetime ended from the SAD (it then shows as "expired").
+  [[nodiscard]] std::optional<TimePoint> nextDeadline() const override;
+  void onTimer(TimePoint now) override;
+  /// Every SA in the SAD ("mature" or "soft-expired"), then the ones removed ("expired").
+  [[nodiscard]] std::vector<SecurityAssociationStatus> securityAssociations(
+      TimePoint now) const override;
+
  private:
   void logEvents();
+  [[nodiscard]] std::string describe(std::uint32_t spi, esp::Direction direction) const;
+  [[nodiscard]] SecurityAssociationStatus statusOf(const esp::SecurityAssociation& sa,
+                                                   TimePoint now) const;
   /// Write-ahead of the sequence number of a protected packet; false if it cannot be recorded.
   bool reserveSequence(const esp::OutboundResult& r);
 
@@ -126,6 +141,13 @@ class EspSignallingFilter final : public SignallingFilter {
   const SequenceStore* store_ = nullptr;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> reserved_;  // outbound SPI → R
   std::uint64_t persist_failures_ = 0;
+  struct SaName {
+    std::uint32_t spi = 0;
+    esp::Direction direction = esp::Direction::Inbound;
+    std::string name;
+  };
+  std::vector<SaName> names_;
+  std::vector<SecurityAssociationStatus> expired_;  // removed at their hard lifetime
 };
 
 }  // namespace dsmip::daemon

@@ -48,6 +48,21 @@ struct FilterVerdict {
   static FilterVerdict drop(std::string_view why) { return FilterVerdict{false, why}; }
 };
 
+/// One security association of a filter stage, for `dsmip show` (no key material).
+struct SecurityAssociationStatus {
+  std::string name;  // the configuration's name ("" if none)
+  std::uint32_t spi = 0;
+  std::string direction;  // "inbound" / "outbound"
+  std::string mode;       // "transport" / "tunnel"
+  /// "mature" (usable, no limit reached), "soft-expired" (usable; should be replaced) or
+  /// "expired" (hard limit reached: removed from the SAD, no traffic).
+  std::string state;
+  std::string cause;  // what reached the limit: "time", "packets", "bytes", … ("" while mature)
+  std::optional<Duration> soft_time_left;  // time-based limits still ahead
+  std::optional<Duration> hard_time_left;
+  NamedCounters counters;  // packets, bytes, replay-drops, …
+};
+
 /// The IPsec stage of the signalling path (draft-laganier-mext-dsmipv6-ipsec-01 §3, RFC 4877).
 /// It sees whole IPv6 packets only — what the cores emit, what the tunnel code decapsulated —
 /// and the Transport beside them; it knows nothing else of mobility.
@@ -73,6 +88,19 @@ class SignallingFilter {
   [[nodiscard]] virtual std::string_view name() const = 0;
   /// The stage's own counters for `dsmip show`.
   [[nodiscard]] virtual NamedCounters counters() const = 0;
+
+  /// When the stage next has work that depends on time alone (an SA's lifetime in seconds,
+  /// RFC 4301 §4.4.2.1), so that it happens with no traffic; nullopt: none. The daemon arms a
+  /// timer for it and calls onTimer() then (early calls are harmless).
+  [[nodiscard]] virtual std::optional<TimePoint> nextDeadline() const { return std::nullopt; }
+  /// Time-driven work due at `now`.
+  virtual void onTimer(TimePoint /*now*/) {}
+  /// The stage's security associations (those removed at their hard lifetime included), for
+  /// `dsmip show`.
+  [[nodiscard]] virtual std::vector<SecurityAssociationStatus> securityAssociations(
+      TimePoint /*now*/) const {
+    return {};
+  }
 };
 
 /// The filter used until the ESP module is configured: every packet passes unchanged and is
@@ -127,6 +155,7 @@ class SignallingPath {
                                                        TimePoint now);
 
   [[nodiscard]] const SignallingFilter& filter() const { return *filter_; }
+  [[nodiscard]] SignallingFilter& filter() { return *filter_; }
   /// Counters: "sent-ipv6", "sent-udp", "sent-ipv4-41", "received-*", "outbound-dropped",
   /// "inbound-dropped", "encapsulation-errors", then "filter-drop:<reason>" per reason seen.
   [[nodiscard]] NamedCounters counters() const;

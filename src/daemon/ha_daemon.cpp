@@ -15,6 +15,7 @@
 #include "daemon/runtime.hpp"
 #include "dsmip6/home_agent.hpp"
 #include "platform/clock.hpp"
+#include "platform/nd_advertiser.hpp"
 #include "platform/random.hpp"
 #include "platform/raw_socket.hpp"
 #include "platform/sysctl.hpp"
@@ -56,6 +57,7 @@ class HaDaemon {
                  : nullptr),
         path_(esp_ ? static_cast<SignallingFilter&>(*esp_) : pass_),
         deadline_(runtime.loop(), [this](TimePoint now) { onTimer(now); }),
+        filter_deadline_(runtime.loop(), [this](TimePoint now) { onFilterTimer(now); }),
         drop_log_(dsmip6::kDropReasonCount),
         event_log_(kEventKinds, 5.0, 20.0) {
     tun_buffers_.resize(kBatch);
@@ -75,6 +77,7 @@ class HaDaemon {
   void onUdpReadable();
   void onRawReadable(platform::RawIpv4Receiver& receiver);
   void onTimer(TimePoint now);
+  void onFilterTimer(TimePoint now);
   void execute(dsmip6::HomeAgentActions actions, TimePoint now);
   void apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now,
              bool decrypted = false);
@@ -85,9 +88,13 @@ class HaDaemon {
   void logDrop(dsmip6::DropReason reason, ByteView packet, TimePoint now);
   void intercept6(const dsmip6::InterceptIpv6Address& a);
   void intercept4(const dsmip6::InterceptIpv4Address& a);
+  void announce(const Ipv6Address& address, bool router);
   void routePrefix(const platform::IpPrefix& prefix, bool enable);
   void systemError(std::string_view what, const Error& error);
-  void follow() { deadline_.follow(core_.nextDeadline()); }
+  void follow() {
+    deadline_.follow(core_.nextDeadline());
+    filter_deadline_.follow(path_.filter().nextDeadline());
+  }
 
   const HaDaemonConfig& config_;
   DaemonRuntime& runtime_;
@@ -101,6 +108,8 @@ class HaDaemon {
   // Tunnel-mode ESP for payload (draft Req. #1), when a tunnel-mode SA is configured.
   std::optional<EspPayloadStage> payload_;
   DeadlineTimer deadline_;
+  // Time-driven work of the IPsec stage (SA lifetimes in seconds), with or without traffic.
+  DeadlineTimer filter_deadline_;
   int home_ifindex_ = 0;
   std::optional<platform::TunDevice> tun_;
   std::optional<platform::UdpSocket> udp_;
@@ -109,6 +118,11 @@ class HaDaemon {
   std::optional<platform::RawIpv4Sender> raw_sender_;
   std::vector<platform::FdWatch> watches_;
   std::map<Ipv6Address, platform::ProxyNeighbour> proxied6_;
+  // RFC 6275 §10.4.1: an unsolicited Neighbor Advertisement (Override) when interception of a
+  // home address starts, so that nodes on the home link (a mobile node that was at home left
+  // its link-layer address in their caches) send to the home agent at once.
+  std::optional<platform::NeighbourAdvertiser> advertiser_;
+  std::uint64_t neighbour_advertisements_ = 0;
   std::map<Ipv4Address, platform::ProxyNeighbour> proxied4_;
   std::vector<PacketBuffer> tun_buffers_;
   std::vector<PacketBuffer> udp_buffers_;
@@ -143,6 +157,7 @@ Status HaDaemon::start() {
         !s) {
       return s;
     }
+    esp_->nameSecurityAssociations(config_.esp.sas);
     log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
               config_.esp.built.policies.size());
     payload_.emplace(*esp_, TunnelEnd::HomeAgent);
@@ -419,6 +434,11 @@ void HaDaemon::onTimer(TimePoint now) {
   follow();
 }
 
+void HaDaemon::onFilterTimer(TimePoint now) {
+  path_.filter().onTimer(now);
+  follow();
+}
+
 void HaDaemon::sendSignalling(const dsmip6::SendSignalling& send, TimePoint now) {
   // Protocol module → IPsec stage → tunnel interface → socket.
   auto prepared = path_.prepare(send, scratch_, identification_++, now);
@@ -464,6 +484,7 @@ void HaDaemon::intercept6(const dsmip6::InterceptIpv6Address& a) {
             s.error());
       } else {
         proxied6_.emplace(a.address, proxy);
+        announce(a.address, a.router);
       }
     }
     if (Status s = installed.addRoute(route, platform::IfExists::Adopt); !s) {
@@ -479,6 +500,24 @@ void HaDaemon::intercept6(const dsmip6::InterceptIpv6Address& a) {
     (void)installed.removeRoute(route);
     log::debug("no longer intercepting {}", a.address.toString());
   }
+}
+
+void HaDaemon::announce(const Ipv6Address& address, bool router) {
+  if (!advertiser_) {
+    auto advertiser = platform::NeighbourAdvertiser::open(home_ifindex_);
+    if (!advertiser) {
+      systemError(fmt::format("neighbour advertisements on {}", config_.home_interface),
+                  advertiser.error());
+      return;
+    }
+    advertiser_ = std::move(*advertiser);
+  }
+  if (Status s = advertiser_->announce(address, router); !s) {
+    ++raw_send_errors_;
+    log::debug("neighbour advertisement for {}: {}", address.toString(), s.error().toString());
+    return;
+  }
+  ++neighbour_advertisements_;
 }
 
 void HaDaemon::intercept4(const dsmip6::InterceptIpv4Address& a) {
@@ -556,6 +595,7 @@ std::string HaDaemon::handleControl(std::string_view request) {
                              {"udp-send-errors", udp_send_errors_},
                              {"udp-icmp-errors", udp_icmp_errors_},
                              {"truncated", truncated_},
+                             {"neighbour-advertisements", neighbour_advertisements_},
                              {"system-errors", system_errors_}};
   if (payload_ && payload_->active()) {
     for (auto& counter : payload_->counters()) context.daemon_counters.push_back(counter);

@@ -31,6 +31,44 @@ std::string renderSeconds(const json& v) {
   return fmt::format("{:.0f}s", s);
 }
 
+json securityAssociationsJson(const std::vector<SecurityAssociationStatus>& sas) {
+  json out = json::array();
+  const auto seconds_or_null = [](const std::optional<Duration>& d) {
+    return d ? json(std::chrono::duration<double>(*d).count()) : json(nullptr);
+  };
+  for (const SecurityAssociationStatus& sa : sas) {
+    out.push_back(json{{"name", sa.name},
+                       {"spi", fmt::format("{:#x}", sa.spi)},
+                       {"direction", sa.direction},
+                       {"mode", sa.mode},
+                       {"state", sa.state},
+                       {"cause", sa.cause.empty() ? json(nullptr) : json(sa.cause)},
+                       {"soft_time_left_s", seconds_or_null(sa.soft_time_left)},
+                       {"hard_time_left_s", seconds_or_null(sa.hard_time_left)},
+                       {"counters", countersJson(sa.counters)}});
+  }
+  return out;
+}
+
+void renderSecurityAssociations(std::string& out, const json& sas) {
+  if (!sas.is_array() || sas.empty()) return;
+  out += fmt::format(
+      "\nsecurity associations:\n  {:<16} {:<10} {:<9} {:<10} {:<13} {:>9} {:>9} "
+      "{:>9} {:>9}\n",
+      "NAME", "SPI", "DIRECTION", "MODE", "STATE", "SOFT IN", "HARD IN", "PACKETS", "BYTES");
+  for (const auto& sa : sas) {
+    std::string state = renderText(sa["state"]);
+    if (sa["cause"].is_string()) state += " (" + renderText(sa["cause"]) + ")";
+    const json counters = sa.value("counters", json::object());
+    out += fmt::format("  {:<16} {:<10} {:<9} {:<10} {:<13} {:>9} {:>9} {:>9} {:>9}\n",
+                       renderText(sa["name"]), renderText(sa["spi"]), renderText(sa["direction"]),
+                       renderText(sa["mode"]), state, renderSeconds(sa["soft_time_left_s"]),
+                       renderSeconds(sa["hard_time_left_s"]),
+                       renderText(counters.value("packets", json(nullptr))),
+                       renderText(counters.value("bytes", json(nullptr))));
+  }
+}
+
 void renderCounterBlock(std::string& out, std::string_view title, const json& object, bool all) {
   if (!object.is_object()) return;
   std::size_t width = 0;
@@ -156,7 +194,9 @@ json haStatus(const dsmip6::HomeAgent& home_agent, const HaStatusContext& contex
     s["signalling_path"] = countersJson(context.signalling->counters());
     s["signalling_filter"] =
         json{{"name", std::string(context.signalling->filter().name())},
-             {"counters", countersJson(context.signalling->filter().counters())}};
+             {"counters", countersJson(context.signalling->filter().counters())},
+             {"security_associations",
+              securityAssociationsJson(context.signalling->filter().securityAssociations(now))}};
   }
   s["daemon_counters"] = countersJson(context.daemon_counters);
   return s;
@@ -219,6 +259,8 @@ std::string renderHaStatusText(const json& s) {
     renderCounterBlock(
         out, fmt::format("signalling filter ({})", renderText(s["signalling_filter"]["name"])),
         s["signalling_filter"]["counters"]);
+    renderSecurityAssociations(
+        out, s["signalling_filter"].value("security_associations", nlohmann::json::array()));
   }
   renderCounterBlock(out, "daemon", s["daemon_counters"]);
   return out;

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -46,5 +47,10 @@ void renderCounterBlock(std::string& out, std::string_view title, const nlohmann
 std::string renderSeconds(const nlohmann::json& value);
 /// A JSON value as text ("-" for null).
 std::string renderText(const nlohmann::json& value);
+/// JSON array of a filter's security associations: name, spi ("0x…"), direction, mode, state
+/// (mature / soft-expired / expired), cause, soft_time_left_s, hard_time_left_s, counters.
+nlohmann::json securityAssociationsJson(const std::vector<SecurityAssociationStatus>& sas);
+/// The text table of securityAssociationsJson() (nothing for an empty array).
+void renderSecurityAssociations(std::string& out, const nlohmann::json& sas);
 
 }  // namespace dsmip::daemon

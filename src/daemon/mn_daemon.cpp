@@ -19,6 +19,7 @@
 #include "dsmip6/mobile_node.hpp"
 #include "platform/bpf.hpp"
 #include "platform/clock.hpp"
+#include "platform/nd_advertiser.hpp"
 #include "platform/nftables.hpp"
 #include "platform/packet_socket.hpp"
 #include "platform/random.hpp"
@@ -55,6 +56,10 @@ constexpr std::size_t kEventKinds = 64;
 constexpr Duration kSettle = std::chrono::milliseconds(20);
 // Safety net besides the notifications.
 constexpr Duration kPoll = std::chrono::seconds(5);
+// RFC 4861 §7.2.6 / §10: at most MAX_NEIGHBOR_ADVERTISEMENT (3) unsolicited advertisements,
+// RetransTimer (1 s) apart.
+constexpr int kUnsolicitedAdvertisements = 3;
+constexpr Duration kAdvertisementInterval = std::chrono::seconds(1);
 
 std::uint32_t encapsulationOverhead(dsmip6::Encapsulation e) {
   switch (e) {
@@ -105,6 +110,7 @@ class MnDaemon {
                  : nullptr),
         path_(esp_ ? static_cast<SignallingFilter&>(*esp_) : pass_),
         deadline_(runtime.loop(), [this](TimePoint now) { onTimer(now); }),
+        filter_deadline_(runtime.loop(), [this](TimePoint now) { onFilterTimer(now); }),
         settle_(runtime.loop(), [this](TimePoint) { evaluate(false); }),
         stop_timer_(runtime.loop(),
                     [this](TimePoint) {
@@ -112,6 +118,7 @@ class MnDaemon {
                                 formatDuration(config_.stop_timeout));
                       runtime_.requestStop();
                     }),
+        announce_timer_(runtime.loop(), [this](TimePoint) { announceHomeAddresses(); }),
         drop_log_(dsmip6::kDropReasonCount),
         event_log_(kEventKinds, 5.0, 20.0) {
     tun_buffers_.resize(kBatch);
@@ -156,6 +163,7 @@ class MnDaemon {
   void onMobilityReadable();
   void onRawIpv4Readable(platform::RawIpv4Receiver& receiver);
   void onTimer(TimePoint now);
+  void onFilterTimer(TimePoint now);
   void execute(dsmip6::MobileNodeActions actions, TimePoint now);
   void apply(const dsmip6::PacketDecision& d, PacketBuffer& buffer, TimePoint now,
              bool decrypted = false);
@@ -173,11 +181,15 @@ class MnDaemon {
   void pruneAttachments();
   void configureHomeAddress(const dsmip6::ConfigureHomeAddress& a);
   void configureIpv4HomeAddress(const dsmip6::ConfigureIpv4HomeAddress& a);
+  void homeLinkAddress(const dsmip6::ConfigureHomeAddress& a, int ifindex);
+  void announceHomeAddresses();
+  void onHomeEspReadable();
   void updateDataPaths();
   void updateRoutes();
   void systemError(std::string_view what, const Error& error);
   void afterCore() {
     deadline_.follow(core_->nextDeadline());
+    filter_deadline_.follow(path_.filter().nextDeadline());
     if (stopping_ && core_->finished()) runtime_.requestStop();
   }
 
@@ -194,8 +206,22 @@ class MnDaemon {
   std::optional<EspPayloadStage> payload_;
   std::optional<platform::RawIpv6Receiver> raw6_esp_;  // payload ESP to an IPv6 care-of address
   DeadlineTimer deadline_;
+  // Time-driven work of the IPsec stage (SA lifetimes in seconds), with or without traffic.
+  DeadlineTimer filter_deadline_;
   platform::Timer settle_;
   platform::Timer stop_timer_;
+  // On the home link: the home addresses there, their unsolicited Neighbor Advertisements, and
+  // (with ESP) a raw receiver for protocol 50 bound to the home link, since the kernel has no
+  // ESP: the de-registration BA comes as IPv6 / ESP / MH to the home address.
+  std::vector<Ipv6Address> home_link_addresses_;
+  int home_link_ifindex_ = 0;
+  std::optional<platform::NeighbourAdvertiser> advertiser_;
+  platform::Timer announce_timer_;
+  int announcements_left_ = 0;
+  std::optional<platform::RawIpv6Receiver> home_esp_;
+  platform::FdWatch home_esp_watch_;
+  std::uint64_t neighbour_advertisements_ = 0;
+  std::uint64_t home_esp_received_ = 0;
   std::optional<platform::TunDevice> tun_;
   std::uint32_t tun_mtu_ = 0;
   std::uint16_t local_port_ = 0;
@@ -252,6 +278,7 @@ Status MnDaemon::start() {
         !s) {
       return s;
     }
+    esp_->nameSecurityAssociations(config_.esp.sas);
     log::info("ESP: {} security association(s), {} policy entries", config_.esp.built.sas.size(),
               config_.esp.built.policies.size());
     payload_.emplace(*esp_, TunnelEnd::MobileNode);
@@ -855,6 +882,11 @@ void MnDaemon::onTimer(TimePoint now) {
   afterCore();
 }
 
+void MnDaemon::onFilterTimer(TimePoint now) {
+  path_.filter().onTimer(now);
+  afterCore();
+}
+
 void MnDaemon::sendSignalling(const dsmip6::SendSignalling& send, TimePoint now) {
   // Protocol module → IPsec stage → tunnel interface → socket.
   auto prepared = path_.prepare(send, scratch_, identification_++, now);
@@ -962,6 +994,108 @@ void MnDaemon::configureHomeAddress(const dsmip6::ConfigureHomeAddress& a) {
     (void)installed.removeAddress(ifindex, prefix);
     log::info("home address {} removed from {}", a.address.toString(), name);
   }
+  if (a.place == dsmip6::AddressPlace::HomeLink) homeLinkAddress(a, ifindex);
+}
+
+void MnDaemon::homeLinkAddress(const dsmip6::ConfigureHomeAddress& a, int ifindex) {
+  if (!a.enable) {
+    std::erase(home_link_addresses_, a.address);
+    if (home_link_addresses_.empty()) {
+      home_esp_watch_ = {};
+      home_esp_.reset();
+      advertiser_.reset();
+      announce_timer_.cancel();
+      home_link_ifindex_ = 0;
+    }
+    return;
+  }
+  if (home_link_ifindex_ != ifindex) {
+    home_esp_watch_ = {};
+    home_esp_.reset();
+    advertiser_.reset();
+    home_link_ifindex_ = ifindex;
+  }
+  if (std::find(home_link_addresses_.begin(), home_link_addresses_.end(), a.address) ==
+      home_link_addresses_.end()) {
+    home_link_addresses_.push_back(a.address);
+  }
+  if (esp_ && !home_esp_) {
+    platform::RawSocketOptions raw;
+    raw.bind_device = a.interface;
+    raw.buffer_bytes = kSocketBuffer;
+    auto receiver = platform::RawIpv6Receiver::open(ip::kEsp, raw);
+    if (!receiver) {
+      systemError(fmt::format("ESP receiver on {}", a.interface), receiver.error());
+    } else {
+      home_esp_ = std::move(*receiver);
+      auto w = platform::FdWatch::create(runtime_.loop(), home_esp_->fd(), platform::Interest::Read,
+                                         [this](platform::IoEvents) { onHomeEspReadable(); });
+      if (!w) {
+        systemError("watching the ESP receiver", w.error());
+        home_esp_.reset();
+      } else {
+        home_esp_watch_ = std::move(*w);
+        log::debug("receiving ESP on the home link {}", a.interface);
+      }
+    }
+  }
+  if (!advertiser_) {
+    auto advertiser = platform::NeighbourAdvertiser::open(ifindex);
+    if (!advertiser) {
+      systemError(fmt::format("neighbour advertisements on {}", a.interface), advertiser.error());
+      return;
+    }
+    advertiser_ = std::move(*advertiser);
+  }
+  // RFC 6275 §11.5.4: claim the address on the home link (Override set), up to three times.
+  announcements_left_ = kUnsolicitedAdvertisements;
+  announceHomeAddresses();
+}
+
+void MnDaemon::announceHomeAddresses() {
+  if (!advertiser_ || announcements_left_ <= 0) return;
+  --announcements_left_;
+  for (const Ipv6Address& address : home_link_addresses_) {
+    if (Status s = advertiser_->announce(address, config_.core.mobile_router); !s) {
+      ++send_errors_;
+      log::debug("neighbour advertisement for {}: {}", address.toString(), s.error().toString());
+    } else {
+      ++neighbour_advertisements_;
+    }
+  }
+  if (announcements_left_ > 0) announce_timer_.armAfter(kAdvertisementInterval);
+}
+
+void MnDaemon::onHomeEspReadable() {
+  // ESP to a home address on the home link (the de-registration BA, RFC 3776 §3.1: IPv6 / ESP /
+  // MH): the kernel hands over what follows the IPv6 header; rebuild the header and give the
+  // whole packet to the signalling path, whose IPsec stage removes ESP.
+  for (int round = 0; round < kBatchesPerWakeup && home_esp_; ++round) {
+    auto n = home_esp_->receiveBatch(rx_buffers_, raw_meta_);
+    if (!n || *n == 0) break;
+    const TimePoint now = platform::monotonicNow();
+    for (std::size_t i = 0; i < *n; ++i) {
+      const platform::RawPacketInfo& meta = raw_meta_[i];
+      const auto* source = std::get_if<Ipv6Address>(&meta.source);
+      const auto* destination = std::get_if<Ipv6Address>(&meta.destination);
+      if (source == nullptr || destination == nullptr || meta.truncated) continue;
+      PacketBuffer& packet = rx_buffers_[i];
+      wire::Ipv6Header h;
+      h.traffic_class = meta.tos;
+      h.hop_limit = meta.hop_limit;
+      h.next_header = ip::kEsp;
+      h.source = *source;
+      h.destination = *destination;
+      if (!wire::prependIpv6(packet, h)) {
+        ++truncated_;
+        continue;
+      }
+      ++home_esp_received_;
+      signalling(packet, dsmip6::Transport::ipv6(), now);
+    }
+    if (*n < kBatch) break;
+  }
+  afterCore();
 }
 
 void MnDaemon::configureIpv4HomeAddress(const dsmip6::ConfigureIpv4HomeAddress& a) {
@@ -1120,6 +1254,8 @@ void MnDaemon::beginStop() {
 void MnDaemon::stop() {
   flush();
   attachments_.clear();
+  home_esp_watch_ = {};
+  home_esp_.reset();
   if (Status s = nft_.remove(); !s) log::warn("removing the nftables table: {}", s.error().detail);
 }
 
@@ -1140,6 +1276,8 @@ std::string MnDaemon::handleControl(std::string_view request) {
                              {"truncated", truncated_},
                              {"system-errors", system_errors_},
                              {"movements", movements_},
+                             {"home-link-esp-received", home_esp_received_},
+                             {"neighbour-advertisements", neighbour_advertisements_},
                              {"resolutions", resolutions_},
                              {"resolution-failures", resolution_failures_}};
   if (esp_) context.daemon_counters.emplace_back("bu-by-spi", bu_by_spi_);

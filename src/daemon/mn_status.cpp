@@ -147,7 +147,9 @@ json mnStatus(const dsmip6::MobileNode& mobile_node, const MnStatusContext& cont
     s["signalling_path"] = countersJson(context.signalling->counters());
     s["signalling_filter"] =
         json{{"name", std::string(context.signalling->filter().name())},
-             {"counters", countersJson(context.signalling->filter().counters())}};
+             {"counters", countersJson(context.signalling->filter().counters())},
+             {"security_associations",
+              securityAssociationsJson(context.signalling->filter().securityAssociations(now))}};
   }
   s["daemon_counters"] = countersJson(context.daemon_counters);
   return s;
@@ -220,6 +222,8 @@ std::string renderMnStatusText(const json& s) {
     renderCounterBlock(
         out, fmt::format("signalling filter ({})", renderText(s["signalling_filter"]["name"])),
         s["signalling_filter"]["counters"]);
+    renderSecurityAssociations(
+        out, s["signalling_filter"].value("security_associations", nlohmann::json::array()));
   }
   renderCounterBlock(out, "daemon", s["daemon_counters"]);
   return out;

@@ -176,6 +176,14 @@ void MobileNode::selectCareOf(TimePoint now, MobileNodeActions& out) {
             "at home on " +
                 (home_interface_.empty() ? std::string("the home link") : home_interface_),
             out);
+      // The care-of address is gone, so the tunnel leads nowhere: the home addresses move to
+      // the home link at once (the daemon announces them there with unsolicited Neighbor
+      // Advertisements, Override set) and the data paths are cleared, before the
+      // de-registration BU leaves from the home address. RFC 6275 §11.5.4 has the mobile node
+      // claim the address after the BA; claiming it first only shortens the interruption, and
+      // the home agent's proxy advertisements (Override clear) do not displace ours.
+      for (auto& e : entries_) setPath(e, DataPath{}, out);
+      placeHomeAddresses(AddressPlace::HomeLink, out);
       // RFC 6275 §11.5.5: de-register from home (also at start: a binding may be left over).
       for (auto& e : entries_) {
         if (e.state == RegistrationState::AtHome) continue;
@@ -186,6 +194,8 @@ void MobileNode::selectCareOf(TimePoint now, MobileNodeActions& out) {
         startDeregistration(e, now, out);
       }
       if (ipv4_home_address_) loseIpv4(out);
+    } else {
+      placeHomeAddresses(AddressPlace::HomeLink, out);  // the home link may have changed
     }
     return;
   }

@@ -7,7 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
+#include <variant>
 
 #include "mn_test_util.hpp"
 #include "test_support/fake_clock.hpp"
@@ -518,6 +520,20 @@ TEST_F(MobileNodeTest, ReturningHomeDeregistersFromHome) {
   registerAt(candidate(kCoa));
   auto actions = move({candidate(v6("2001:db8:1::abcd"), "eth0")});
   EXPECT_TRUE(hasEvent(actions, EventKind::ReturnedHome));
+  // The care-of address is gone: the home address moves to the home link and the data path is
+  // cleared at once, before the de-registration BU (sent from the home address).
+  EXPECT_EQ(actionsOf<ConfigureHomeAddress>(actions),
+            (std::vector<ConfigureHomeAddress>{{kHoa, 128, AddressPlace::Tun, "", false},
+                                               {kHoa, 64, AddressPlace::HomeLink, "eth0", true}}));
+  ASSERT_EQ(actionsOf<SetDataPath>(actions).size(), 1u);
+  EXPECT_EQ(actionsOf<SetDataPath>(actions)[0].path.encapsulation, Encapsulation::None);
+  const auto first_send = std::find_if(actions.begin(), actions.end(), [](const auto& a) {
+    return std::holds_alternative<SendSignalling>(a);
+  });
+  const auto placed = std::find_if(actions.begin(), actions.end(), [](const auto& a) {
+    return std::holds_alternative<ConfigureHomeAddress>(a);
+  });
+  EXPECT_LT(placed, first_send);
   auto bu = onlyBu(actions);
   ASSERT_TRUE(bu);
   // RFC 6275 §11.5.5: lifetime 0, source = home address, no HAO, no Alternate CoA.
@@ -527,10 +543,8 @@ TEST_F(MobileNodeTest, ReturningHomeDeregistersFromHome) {
   EXPECT_TRUE(bu->bu.options.empty());
   auto done = ack(*bu, ackFor(*bu));
   EXPECT_TRUE(hasEvent(done, EventKind::Deregistered));
-  EXPECT_EQ(actionsOf<ConfigureHomeAddress>(done),
-            (std::vector<ConfigureHomeAddress>{{kHoa, 128, AddressPlace::Tun, "", false},
-                                               {kHoa, 64, AddressPlace::HomeLink, "eth0", true}}));
-  EXPECT_EQ(actionsOf<SetDataPath>(done)[0].path.encapsulation, Encapsulation::None);
+  EXPECT_TRUE(actionsOf<ConfigureHomeAddress>(done).empty());  // already on the home link
+  EXPECT_TRUE(actionsOf<SetDataPath>(done).empty());
   EXPECT_EQ(entry().state, RegistrationState::AtHome);
   EXPECT_EQ(mn_->nextDeadline(), std::nullopt);
   Bytes packet(48, 0);
@@ -546,7 +560,10 @@ TEST_F(MobileNodeTest, ReturningHomeDeregistersFromHome) {
 }
 
 TEST_F(MobileNodeTest, StartingAtHomeDeregistersInCaseOfAStaleBinding) {
-  auto bu = onlyBu(move({candidate(v6("2001:db8:1::abcd"), "eth0")}));
+  auto arrived = move({candidate(v6("2001:db8:1::abcd"), "eth0")});
+  EXPECT_EQ(actionsOf<ConfigureHomeAddress>(arrived),
+            (std::vector<ConfigureHomeAddress>{{kHoa, 64, AddressPlace::HomeLink, "eth0", true}}));
+  auto bu = onlyBu(arrived);
   ASSERT_TRUE(bu);
   EXPECT_EQ(bu->bu.lifetime_units, 0);
   // No answer: four attempts (1.5, 3, 6, 12 s), then settle at home.
@@ -556,8 +573,15 @@ TEST_F(MobileNodeTest, StartingAtHomeDeregistersInCaseOfAStaleBinding) {
   auto last = tick(12s);
   EXPECT_TRUE(sentBus(last).empty());
   EXPECT_EQ(entry().state, RegistrationState::AtHome);
-  EXPECT_EQ(actionsOf<ConfigureHomeAddress>(last),
-            (std::vector<ConfigureHomeAddress>{{kHoa, 64, AddressPlace::HomeLink, "eth0", true}}));
+  EXPECT_TRUE(actionsOf<ConfigureHomeAddress>(last).empty());
+}
+
+TEST_F(MobileNodeTest, AnotherHomeInterfaceMovesTheHomeAddress) {
+  (void)move({candidate(v6("2001:db8:1::abcd"), "eth0")});
+  auto actions = move({candidate(v6("2001:db8:1::abce"), "eth1")});
+  EXPECT_EQ(actionsOf<ConfigureHomeAddress>(actions),
+            (std::vector<ConfigureHomeAddress>{{kHoa, 64, AddressPlace::HomeLink, "eth0", false},
+                                               {kHoa, 64, AddressPlace::HomeLink, "eth1", true}}));
 }
 
 TEST_F(MobileNodeTest, Status133ToDeregistrationMeansDone) {
