@@ -47,7 +47,7 @@ expect "$(gw_json)" '.counters["states-created"]' 1  # the state was never re-cr
 
 # 2. An invalid file.
 cp "$NETNS_TMP/gw.toml" "$NETNS_TMP/gw.good"
-set_key gw.toml rate-limit -3
+sed -i '1i rate-limit = -3' "$NETNS_TMP/gw.toml"
 kill -HUP "$GW_PID"
 wait_json "$RT" "$GW_CONTROL" '.reload["reloads-failed"]' 1
 gw=$(gw_json)

@@ -97,16 +97,16 @@ TEST(ReloadValuesTest, ValuesAreTheFormattedTargetsWithSecretsMasked) {
   OptionTable t("sample");
   declareSample(t, s);
   ASSERT_TRUE(t.resolveWithToml(
-      "interval = \"2m\"\nprefix = [\"2001:db8::/32\", \"fd00::/8\"]\nkey = \"00112233\"\n",
+      "interval = \"120s\"\nprefix = [\"2001:db8::/32\", \"fd00::/8\"]\nkey = \"00112233\"\n",
       "x.toml"));
   const auto values = t.values();
   ASSERT_NE(find(values, "interval"), nullptr);
-  EXPECT_EQ(find(values, "interval")->text, "2m");
+  EXPECT_EQ(find(values, "interval")->text, "120s");
   EXPECT_EQ(find(values, "prefix")->text, "2001:db8::/32, fd00::/8");
   EXPECT_EQ(find(values, "mtu")->text, "1400");
   EXPECT_EQ(find(values, "key")->text, "00112233");
   EXPECT_EQ(find(values, "key")->shown, "(secret)");
-  EXPECT_EQ(find(values, "interval")->shown, "2m");
+  EXPECT_EQ(find(values, "interval")->shown, "120s");
   EXPECT_EQ(find(values, "log-level")->text, "info");
 }
 
