@@ -1,7 +1,9 @@
 // `dsmip check --config FILE [--daemon NAME]`: validates a daemon's configuration without
 // starting it (nothing is opened, created or changed), with the same messages the daemon gives.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -15,16 +17,28 @@ namespace {
 struct Verdict {
   const DaemonEntry* daemon = nullptr;
   Status status;
+  std::shared_ptr<DeclaredOptions> declared;  // resolved when valid
 };
 
 // The daemon's own loader on the file, as `dsmip <daemon> --config path` runs it.
 Verdict checkWith(const DaemonEntry& d, const std::string& path) {
-  auto declared = d.declare();
-  return {&d, declared->resolveFile(path)};
+  std::shared_ptr<DeclaredOptions> declared = d.declare();
+  Status status = declared->resolveFile(path);
+  return {&d, std::move(status), std::move(declared)};
 }
 
-void printValid(const std::string& path, const DaemonEntry& d) {
-  std::printf("%s: valid configuration of dsmip %s\n", path.c_str(), d.name.c_str());
+void printValid(const std::string& path, const Verdict& v, bool keys) {
+  std::printf("%s: valid configuration of dsmip %s\n", path.c_str(), v.daemon->name.c_str());
+  if (!keys) return;
+  // Every key with its value and what SIGHUP does with a change of it.
+  std::size_t width = 0;
+  const std::vector<daemon::ConfigValue> values = v.declared->table().values();
+  for (const daemon::ConfigValue& value : values) width = std::max(width, value.key.size());
+  for (const daemon::ConfigValue& value : values) {
+    std::printf("  %-*s  %-7s  %s\n", static_cast<int>(width), value.key.c_str(),
+                std::string(daemon::reloadName(value.reload)).c_str(),
+                value.shown.empty() ? "-" : value.shown.c_str());
+  }
 }
 
 }  // namespace
@@ -37,6 +51,7 @@ Runner addCheckCommand(CLI::App& app) {
   struct Options {
     std::string config;
     std::string daemon;
+    bool keys = false;
   };
   auto o = std::make_shared<Options>();
   cmd->add_option("--config", o->config, "the TOML file to check")->type_name("FILE")->required();
@@ -47,6 +62,9 @@ Runner addCheckCommand(CLI::App& app) {
                       "); default: from the file's name (m6t-client.toml), else the one daemon "
                       "that accepts it")
       ->type_name("NAME");
+  cmd->add_flag("--keys", o->keys,
+                "also list every key with its value and its reload behaviour (live: applied on "
+                "SIGHUP; restart: needs a restart)");
   return [o] {
     std::ifstream in(o->config);
     if (!in) {
@@ -64,11 +82,11 @@ Runner addCheckCommand(CLI::App& app) {
       chosen = daemonForFileName(o->config);
     }
     std::vector<Verdict> verdicts;
-    std::vector<const DaemonEntry*> accepted;
+    std::vector<std::size_t> accepted;  // into verdicts
     auto tryEvery = [&] {
       for (const DaemonEntry& d : daemonCatalogue()) {
         verdicts.push_back(checkWith(d, o->config));
-        if (verdicts.back().status) accepted.push_back(&d);
+        if (verdicts.back().status) accepted.push_back(verdicts.size() - 1);
       }
     };
     if (chosen != nullptr) {
@@ -78,7 +96,7 @@ Runner addCheckCommand(CLI::App& app) {
         // daemon accepting the file settles it.
         tryEvery();
         if (accepted.size() == 1) {
-          printValid(o->config, *accepted[0]);
+          printValid(o->config, verdicts[accepted[0]], o->keys);
           return 0;
         }
       }
@@ -88,17 +106,19 @@ Runner addCheckCommand(CLI::App& app) {
                      v.status.error().detail.c_str());
         return daemon::kExitConfigError;
       }
-      printValid(o->config, *chosen);
+      printValid(o->config, v, o->keys);
       return 0;
     }
     tryEvery();
     if (accepted.size() == 1) {
-      printValid(o->config, *accepted[0]);
+      printValid(o->config, verdicts[accepted[0]], o->keys);
       return 0;
     }
     if (accepted.size() > 1) {
       std::string which;
-      for (const DaemonEntry* d : accepted) which += (which.empty() ? "" : ", ") + d->name;
+      for (std::size_t i : accepted) {
+        which += (which.empty() ? "" : ", ") + verdicts[i].daemon->name;
+      }
       std::fprintf(stderr,
                    "dsmip check: %s is valid for several daemons (%s); say which with --daemon\n",
                    o->config.c_str(), which.c_str());

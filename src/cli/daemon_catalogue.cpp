@@ -75,7 +75,7 @@ std::vector<daemon::TableArrayInfo> haMobileNodeTables() {
   return {{"mobile_node",
            "a mobile node allowed to register (a home address no table lists is refused unless "
            "accept_any_home_address)",
-           false, element.options()}};
+           false, element.options(), daemon::Reload::Live}};
 }
 
 }  // namespace

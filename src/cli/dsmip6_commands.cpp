@@ -31,7 +31,9 @@ Runner addHaCommand(CLI::App& app) {
     if (Status s = daemon::resolveHaConfigFile(*table, *config); !s) {
       return configError("ha", s.error());
     }
-    return daemon::runHa(*config);
+    return daemon::runHa(*config, daemon::makeReloadable<daemon::HaDaemonConfig>(
+                                      table, &daemon::defaultHaConfig, &daemon::declareHaOptions,
+                                      &daemon::resolveHaConfigFile));
   };
 }
 
@@ -47,7 +49,9 @@ Runner addMnCommand(CLI::App& app) {
     if (Status s = daemon::resolveMnConfigFile(*table, *config); !s) {
       return configError("mn", s.error());
     }
-    return daemon::runMn(*config);
+    return daemon::runMn(*config, daemon::makeReloadable<daemon::MnDaemonConfig>(
+                                      table, &daemon::defaultMnConfig, &daemon::declareMnOptions,
+                                      &daemon::resolveMnConfigFile));
   };
 }
 

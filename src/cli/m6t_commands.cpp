@@ -66,7 +66,9 @@ Runner addM6tGatewayCommand(CLI::App& app) {
   table->registerFlags(*cmd);
   return [config, table] {
     if (Status s = table->resolve(); !s) return configError("m6t-gateway", s.error());
-    return daemon::runGateway(*config);
+    return daemon::runGateway(
+        *config, daemon::makeReloadable<daemon::GatewayDaemonConfig>(
+                     table, &daemon::defaultGatewayConfig, &daemon::declareGatewayOptions));
   };
 }
 
@@ -80,7 +82,9 @@ Runner addM6tClientCommand(CLI::App& app) {
   table->registerFlags(*cmd);
   return [config, table] {
     if (Status s = table->resolve(); !s) return configError("m6t-client", s.error());
-    return daemon::runClient(*config);
+    return daemon::runClient(
+        *config, daemon::makeReloadable<daemon::ClientDaemonConfig>(
+                     table, &daemon::defaultClientConfig, &daemon::declareClientOptions));
   };
 }
 

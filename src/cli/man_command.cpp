@@ -96,7 +96,7 @@ std::string subcommandPage(const CLI::App& sub) {
         "are the long flag names, and a flag given on the command line wins over the file. "
         "Check a file without starting the daemon with \\fBdsmip check \\-\\-config "
         "\\fIFILE\\fR.\n";
-    auto keys = [&out](const std::vector<daemon::OptionInfo>& options) {
+    auto keys = [&out](const std::vector<daemon::OptionInfo>& options, bool top_level) {
       for (const daemon::OptionInfo& i : options) {
         out += fmt::format(".TP\n\\fB{}\\fR = \\fI{}\\fR{}\n{}", roff(i.name), roff(i.value_name),
                            i.repeatable ? " (array)" : "", roff(i.help));
@@ -105,14 +105,24 @@ std::string subcommandPage(const CLI::App& sub) {
         } else if (!i.default_text.empty()) {
           out += " (default: " + roff(i.default_text) + ")";
         }
+        if (top_level) {
+          out += i.reload == daemon::Reload::Live ? ". On reload: applied."
+                                                  : ". On reload: needs a restart.";
+        }
         out += "\n";
       }
     };
-    keys(declared->table().options());
+    out +=
+        ".SS Reload\nSIGHUP (\\fBsystemctl reload\\fR) re-reads the file with the same "
+        "command line. Keys marked \\(lqapplied\\(rq take effect without dropping bindings or "
+        "states; a change of the others is logged as needing a restart and the running value "
+        "is kept. An invalid file is logged and changes nothing.\n";
+    keys(declared->table().options(), true);
     for (const daemon::TableArrayInfo& a : declared->tableArrays()) {
-      out += fmt::format(".SS [[{}]]\n{}{}; each table has these keys:\n", roff(a.name),
-                         roff(a.help), a.required ? " (at least one)" : "");
-      keys(a.element_options);
+      out += fmt::format(".SS [[{}]]\n{}{}; on reload: {}; each table has these keys:\n",
+                         roff(a.name), roff(a.help), a.required ? " (at least one)" : "",
+                         a.reload == daemon::Reload::Live ? "applied" : "needs a restart");
+      keys(a.element_options, false);
     }
   }
   out += exitStatus(name);

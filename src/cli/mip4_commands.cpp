@@ -34,7 +34,9 @@ Runner addMip4HomeAgentCommand(CLI::App& app) {
       "home-address, spi, key or key-file, prefix, ...");
   return [config, table] {
     if (Status s = table->resolve(); !s) return configError("mip4-ha", s.error());
-    return daemon::runHomeAgent(*config);
+    return daemon::runHomeAgent(*config, daemon::makeReloadable<daemon::HomeAgentDaemonConfig>(
+                                             table, &daemon::defaultHomeAgentDaemonConfig,
+                                             &daemon::declareHomeAgentOptions));
   };
 }
 
@@ -49,7 +51,9 @@ Runner addMip4MobileNodeCommand(CLI::App& app) {
   table->registerFlags(*cmd);
   return [config, table] {
     if (Status s = table->resolve(); !s) return configError("mip4-mn", s.error());
-    return daemon::runMobileNode(*config);
+    return daemon::runMobileNode(*config, daemon::makeReloadable<daemon::MobileNodeDaemonConfig>(
+                                              table, &daemon::defaultMobileNodeDaemonConfig,
+                                              &daemon::declareMobileNodeOptions));
   };
 }
 

@@ -92,6 +92,17 @@ Runner addShowCommand(CLI::App& app) {
                                                 : daemon::renderStatusText(status);
         std::fputs(text.c_str(), stdout);
       }
+      // Every daemon: its reloads (SIGHUP); `--json` has the running values under "config".
+      if (const auto r = status.find("reload"); r != status.end() && r->is_object()) {
+        const nlohmann::json& last = (*r)["last-reload"];
+        std::printf("\nreloads: %llu ok, %llu failed%s%s%s%s\n",
+                    static_cast<unsigned long long>(r->value("reloads-ok", 0ULL)),
+                    static_cast<unsigned long long>(r->value("reloads-failed", 0ULL)),
+                    last.is_string() ? "; last at " : "",
+                    last.is_string() ? last.get<std::string>().c_str() : "",
+                    last.is_string() ? ": " : "",
+                    last.is_string() ? (*r)["last-reload-result"].get<std::string>().c_str() : "");
+      }
     }
     return status.contains("error") ? daemon::kExitRuntimeError : 0;
   };

@@ -118,6 +118,19 @@ void declareHaOptions(OptionTable& table, HaDaemonConfig& c) {
       .add("control", "PATH", "control socket (for dsmip show)", &c.control,
            Validator<std::string>(notEmpty))
       .addCommonOptions(&c.log_level)
+      // Read by resolveHaConfig itself; a changed [[mobile_node]] list is applied at once
+      // (HomeAgent::reconfigure), the ESP tables need a restart.
+      .declareExternal("mobile_node", Reload::Live)
+      .declareExternal("esp_sa", Reload::Restart)
+      .declareExternal("esp_policy", Reload::Restart)
+      // What the core applies to the running home agent (HomeAgent::reconfigure); the rest
+      // (interfaces, addresses, sockets, TUN, routes, the pool, ESP) needs a restart.
+      .setReload(Reload::Live,
+                 {"force_udp", "require_udp", "tlv_header", "nat_refresh_time",
+                  "max_binding_lifetime", "refresh_advice", "refresh_request_lead",
+                  "accept_any_home_address", "any_home_address_dynamic_ipv4", "reserved_addresses",
+                  "max_bindings", "home_registration", "key_management_mobility", "tunnel_ecn",
+                  "tunnel_dscp", "tunnel_hop_limit", "tunnel_udp_checksum", "error_rate"})
       .addCheck([&c]() -> Status {
         if (c.force_udp == "accept") {
           c.core.force_udp = dsmip6::ForceUdpPolicy::Accept;
@@ -173,8 +186,45 @@ void declareMobileNodeOptions(OptionTable& table, dsmip6::MobileNodePolicy& p) {
                &p.mobile_network_prefixes)
       .addList("ipv4_mobile_network_prefixes", "IPV4/LEN",
                "IPv4 mobile network prefixes it may request with the P flag",
-               &p.ipv4_mobile_network_prefixes);
+               &p.ipv4_mobile_network_prefixes)
+      // The [[mobile_node]] list reloads live as a whole (HomeAgent::reconfigure).
+      .setReload(Reload::Live,
+                 {"home_address", "ipv4_home_address", "dynamic_ipv4", "mobile_router",
+                  "mobile_network_prefixes", "ipv4_mobile_network_prefixes"});
 }
+
+namespace {
+
+// The text of a key the loader reads itself, for reload comparisons ("" when absent).
+std::string nodeText(const toml::table& file, std::string_view key) {
+  const toml::node* node = file.get(key);
+  if (node == nullptr) return {};
+  std::ostringstream text;
+  if (const toml::array* a = node->as_array()) {
+    text << *a;
+  } else if (const toml::table* t = node->as_table()) {
+    text << *t;
+  }
+  return text.str();
+}
+
+// The resolved [[mobile_node]] entries as text (defaults included), for reload comparisons.
+std::string mobileNodesText(const std::vector<dsmip6::MobileNodePolicy>& mobile_nodes) {
+  std::string out;
+  for (const dsmip6::MobileNodePolicy& p : mobile_nodes) {
+    dsmip6::MobileNodePolicy copy = p;
+    OptionTable element("ha [[mobile_node]]");
+    declareMobileNodeOptions(element, copy);
+    std::string values;
+    for (const ConfigValue& v : element.values()) {
+      values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", v.key, v.text);
+    }
+    out += fmt::format("{}{{{}}}", out.empty() ? "" : "; ", values);
+  }
+  return out;
+}
+
+}  // namespace
 
 Status resolveHaConfig(OptionTable& table, HaDaemonConfig& config, std::string_view toml_text,
                        std::string_view origin) {
@@ -186,6 +236,8 @@ Status resolveHaConfig(OptionTable& table, HaDaemonConfig& config, std::string_v
                      fmt::format("{}: line {}, column {}: {}", origin, e.source().begin.line,
                                  e.source().begin.column, e.description()));
   }
+  table.recordExternal("esp_sa", nodeText(file, "esp_sa"));
+  table.recordExternal("esp_policy", nodeText(file, "esp_policy"));
   if (Status s = readEspTables(file, origin, config.esp); !s) return s;
   std::vector<dsmip6::MobileNodePolicy> mobile_nodes;
   if (toml::node* node = file.get("mobile_node")) {
@@ -207,6 +259,7 @@ Status resolveHaConfig(OptionTable& table, HaDaemonConfig& config, std::string_v
     }
     file.erase("mobile_node");
   }
+  table.recordExternal("mobile_node", mobileNodesText(mobile_nodes));
   config.core.mobile_nodes = std::move(mobile_nodes);
   std::ostringstream rest;
   rest << file;

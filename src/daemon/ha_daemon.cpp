@@ -71,6 +71,8 @@ class HaDaemon {
   Status start();
   void stop();
   std::string handleControl(std::string_view request);
+  /// The Live keys of a reloaded configuration.
+  void reconfigure(const HaDaemonConfig& fresh, const ConfigChanges& live);
 
  private:
   void onTunReadable();
@@ -584,6 +586,14 @@ void HaDaemon::execute(dsmip6::HomeAgentActions actions, TimePoint now) {
   }
 }
 
+void HaDaemon::reconfigure(const HaDaemonConfig& fresh, const ConfigChanges& live) {
+  applyLogLevel(live, fresh.log_level);
+  if (live.size() == 1 && changed(live, "log-level")) return;
+  const TimePoint now = platform::monotonicNow();
+  execute(core_.reconfigure(fresh.core, now), now);
+  follow();
+}
+
 std::string HaDaemon::handleControl(std::string_view request) {
   HaStatusContext context;
   context.home_interface = config_.home_interface;
@@ -605,7 +615,7 @@ std::string HaDaemon::handleControl(std::string_view request) {
 
 }  // namespace
 
-int runHa(const HaDaemonConfig& config) {
+int runHa(const HaDaemonConfig& config, Reloadable<HaDaemonConfig> reloadable) {
   installLogSink("ha", config.log_level);
   auto runtime = DaemonRuntime::create("ha");
   if (!runtime) {
@@ -621,14 +631,28 @@ int runHa(const HaDaemonConfig& config) {
     (void)(*runtime)->installed().removeAll();
     return kExitRuntimeError;
   }
-  if (Status s = (*runtime)->serveControl(
-          config.control, [d](std::string_view request) { return d->handleControl(request); });
+  ConfigReloader reloader("ha", std::move(reloadable.running));
+  if (Status s = (*runtime)->serveControl(config.control,
+                                          [d, &reloader](std::string_view request) {
+                                            return reloader.decorate(request,
+                                                                     d->handleControl(request));
+                                          });
       !s) {
     log::error("cannot serve the control socket {}: {}", config.control, s.error().toString());
     d->stop();
     daemon.reset();
     (void)(*runtime)->installed().removeAll();
     return kExitRuntimeError;
+  }
+  if (reloadable.load) {
+    (*runtime)->onReload([d, &reloader, load = std::move(reloadable.load)] {
+      reloadWith<HaDaemonConfig>(
+          reloader, load,
+          [d](const HaDaemonConfig& fresh, const ConfigChanges& live) {
+            d->reconfigure(fresh, live);
+          },
+          platform::unixTimeNanos());
+    });
   }
   (*runtime)->onStop([d] { d->stop(); });
   const int code = (*runtime)->run();

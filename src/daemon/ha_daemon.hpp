@@ -18,11 +18,13 @@
 //    module will slot in.
 
 #include "daemon/ha_config.hpp"
+#include "daemon/reload.hpp"
 
 namespace dsmip::daemon {
 
 /// Runs the home agent until SIGTERM/SIGINT; returns the process exit code. `config` must have
-/// been resolved (resolveHaConfigFile).
-int runHa(const HaDaemonConfig& config);
+/// been resolved (resolveHaConfigFile). On SIGHUP the configuration is loaded again through
+/// `reloadable` (if given) and its Live keys applied (HomeAgent::reconfigure).
+int runHa(const HaDaemonConfig& config, Reloadable<HaDaemonConfig> reloadable = {});
 
 }  // namespace dsmip::daemon

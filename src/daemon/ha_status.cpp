@@ -109,6 +109,7 @@ json haCounters(const dsmip6::HomeAgentStats& s) {
               {"bindings-created", s.bindings_created},
               {"bindings-deregistered", s.bindings_deregistered},
               {"bindings-expired", s.bindings_expired},
+              {"bindings-revoked", s.bindings_revoked},
               {"nat-detected", s.nat_detected},
               {"packets-encapsulated", s.packets_encapsulated},
               {"bytes-encapsulated", s.bytes_encapsulated},

@@ -77,6 +77,13 @@ class ClientDaemon {
   }
 
   Status start();
+  /// The Live keys of a reloaded configuration.
+  void reconfigure(const ClientDaemonConfig& fresh, const ConfigChanges& live) {
+    applyLogLevel(live, fresh.log_level);
+    if (live.size() == 1 && changed(live, "log-level")) return;
+    execute(core_.reconfigure(fresh.core, platform::monotonicNow()));
+    follow();
+  }
   void stop();
   std::string handleControl(std::string_view request);
 
@@ -413,6 +420,9 @@ void declareClientOptions(OptionTable& table, ClientDaemonConfig& c) {
       .add("control", "PATH", "control socket (for dsmip show)", &c.control,
            Validator<std::string>(notEmpty))
       .addCommonOptions(&c.log_level)
+      // What the core applies to the running tunnel (Client::reconfigure); the gateway, the
+      // addresses, the TUN device, its MTU and routes need a restart.
+      .setReload(Reload::Live, {"keepalive", "dead-after"})
       .addCheck([&c]() -> Status {
         const bool parts = c.ula || c.subnet_id || c.mn_id;
         if (c.prefix && parts) {
@@ -444,7 +454,7 @@ void declareClientOptions(OptionTable& table, ClientDaemonConfig& c) {
       });
 }
 
-int runClient(const ClientDaemonConfig& config) {
+int runClient(const ClientDaemonConfig& config, Reloadable<ClientDaemonConfig> reloadable) {
   installLogSink("m6t-client", config.log_level);
   auto runtime = DaemonRuntime::create("m6t-client");
   if (!runtime) {
@@ -460,14 +470,28 @@ int runClient(const ClientDaemonConfig& config) {
     (void)(*runtime)->installed().removeAll();
     return kExitRuntimeError;
   }
-  if (Status s = (*runtime)->serveControl(
-          config.control, [d](std::string_view request) { return d->handleControl(request); });
+  ConfigReloader reloader("m6t-client", std::move(reloadable.running));
+  if (Status s = (*runtime)->serveControl(config.control,
+                                          [d, &reloader](std::string_view request) {
+                                            return reloader.decorate(request,
+                                                                     d->handleControl(request));
+                                          });
       !s) {
     log::error("cannot serve the control socket {}: {}", config.control, s.error().toString());
     d->stop();
     daemon.reset();
     (void)(*runtime)->installed().removeAll();
     return kExitRuntimeError;
+  }
+  if (reloadable.load) {
+    (*runtime)->onReload([d, &reloader, load = std::move(reloadable.load)] {
+      reloadWith<ClientDaemonConfig>(
+          reloader, load,
+          [d](const ClientDaemonConfig& fresh, const ConfigChanges& live) {
+            d->reconfigure(fresh, live);
+          },
+          platform::unixTimeNanos());
+    });
   }
   (*runtime)->onStop([d] { d->stop(); });
   const int code = (*runtime)->run();

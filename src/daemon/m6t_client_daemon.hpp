@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "daemon/options.hpp"
+#include "daemon/reload.hpp"
 #include "m6t/client.hpp"
 
 namespace dsmip::daemon {
@@ -33,6 +34,6 @@ ClientDaemonConfig defaultClientConfig();
 void declareClientOptions(OptionTable& table, ClientDaemonConfig& config);
 
 /// Runs the client; returns the process exit code.
-int runClient(const ClientDaemonConfig& config);
+int runClient(const ClientDaemonConfig& config, Reloadable<ClientDaemonConfig> reloadable = {});
 
 }  // namespace dsmip::daemon

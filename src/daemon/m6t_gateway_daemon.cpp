@@ -58,6 +58,13 @@ class GatewayDaemon {
 
   Status start();
   std::string handleControl(std::string_view request);
+  /// The Live keys of a reloaded configuration.
+  void reconfigure(const GatewayDaemonConfig& fresh, const ConfigChanges& live) {
+    applyLogLevel(live, fresh.log_level);
+    if (live.size() == 1 && changed(live, "log-level")) return;
+    execute(core_.reconfigure(fresh.core, platform::monotonicNow()));
+    follow();
+  }
 
  private:
   void onUdpReadable(std::size_t socket);
@@ -394,10 +401,14 @@ void declareGatewayOptions(OptionTable& table, GatewayDaemonConfig& c) {
       .add("control", "PATH", "control socket (for dsmip show)", &c.control,
            Validator<std::string>(notEmpty))
       .addCommonOptions(&c.log_level)
+      // What the core applies to its running states (Gateway::reconfigure); listen, prefix,
+      // mtu, max-states, tun and control need a restart.
+      .setReload(Reload::Live, {"home-agent", "temporary-lifetime", "active-lifetime", "rate-limit",
+                                "rate-limit-burst"})
       .addCheck([&c]() -> Status { return m6t::validateGatewayConfig(c.core); });
 }
 
-int runGateway(const GatewayDaemonConfig& config) {
+int runGateway(const GatewayDaemonConfig& config, Reloadable<GatewayDaemonConfig> reloadable) {
   installLogSink("m6t-gateway", config.log_level);
   auto runtime = DaemonRuntime::create("m6t-gateway");
   if (!runtime) {
@@ -412,13 +423,27 @@ int runGateway(const GatewayDaemonConfig& config) {
     return kExitRuntimeError;
   }
   GatewayDaemon* d = daemon.get();
-  if (Status s = (*runtime)->serveControl(
-          config.control, [d](std::string_view request) { return d->handleControl(request); });
+  ConfigReloader reloader("m6t-gateway", std::move(reloadable.running));
+  if (Status s = (*runtime)->serveControl(config.control,
+                                          [d, &reloader](std::string_view request) {
+                                            return reloader.decorate(request,
+                                                                     d->handleControl(request));
+                                          });
       !s) {
     log::error("cannot serve the control socket {}: {}", config.control, s.error().toString());
     daemon.reset();
     (void)(*runtime)->installed().removeAll();
     return kExitRuntimeError;
+  }
+  if (reloadable.load) {
+    (*runtime)->onReload([d, &reloader, load = std::move(reloadable.load)] {
+      reloadWith<GatewayDaemonConfig>(
+          reloader, load,
+          [d](const GatewayDaemonConfig& fresh, const ConfigChanges& live) {
+            d->reconfigure(fresh, live);
+          },
+          platform::unixTimeNanos());
+    });
   }
   const int code = (*runtime)->run();
   daemon.reset();

@@ -9,6 +9,7 @@
 
 #include "common/log.hpp"
 #include "daemon/options.hpp"
+#include "daemon/reload.hpp"
 #include "m6t/gateway.hpp"
 
 namespace dsmip::daemon {
@@ -26,7 +27,8 @@ GatewayDaemonConfig defaultGatewayConfig();
 /// Declares every option of `dsmip m6t-gateway` on `table`, bound to `config`.
 void declareGatewayOptions(OptionTable& table, GatewayDaemonConfig& config);
 
-/// Runs the gateway; returns the process exit code.
-int runGateway(const GatewayDaemonConfig& config);
+/// Runs the gateway; returns the process exit code. On SIGHUP the configuration is loaded
+/// again through `reloadable` (if given) and its Live keys applied (Gateway::reconfigure).
+int runGateway(const GatewayDaemonConfig& config, Reloadable<GatewayDaemonConfig> reloadable = {});
 
 }  // namespace dsmip::daemon

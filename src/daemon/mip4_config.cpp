@@ -136,7 +136,8 @@ void declareMobileNodeEntryOptions(OptionTable& t, Mip4MobileNodeEntry& e) {
            &e.udp_tunnel, oneOf({"deny", "allow", "always"}))
       .add("require-reverse-tunnel", "BOOL",
            "refuse registrations without the T flag (code 138, RFC 3024)",
-           &e.require_reverse_tunnel);
+           &e.require_reverse_tunnel)
+      .setSecret({"key"});
   t.addCheck([&e]() -> Status {
     // The key itself is loaded by the home agent's check, which knows the file's directory.
     if (e.key && e.key_file) return invalid("key: give either key or key-file, not both");
@@ -262,6 +263,13 @@ void declareHomeAgentOptions(OptionTable& table, HomeAgentDaemonConfig& c) {
       .addTableArray("mobile-node",
                      "one table per mobile node: its security association and policy",
                      std::move(mobile_nodes), Presence::Required)
+      // The keys read from key-file paths (the check below loads them): a key file whose
+      // content changed reloads like a changed [[mobile-node]] table. Never shown.
+      .declareExternal("mobile-node-key-files", Reload::Live, true)
+      // What the core applies to the running home agent (HomeAgent::reconfigure): the
+      // [[mobile-node]] tables and the tunnel settings; the address, the home link, the port,
+      // the TUN device and the control socket need a restart.
+      .setReload(Reload::Live, {"keepalive-interval", "tunnel-ttl", "ecn", "dscp", "mobile-node"})
       .addCheck([&c, &table]() -> Status {
         dsmip4::HomeAgentConfig core;
         core.address = *c.address;
@@ -272,6 +280,7 @@ void declareHomeAgentOptions(OptionTable& table, HomeAgentDaemonConfig& c) {
         if (!core.address.isUnicast()) {
           return invalid("address: " + core.address.toString() + " is not a unicast address");
         }
+        std::string key_files;
         for (std::size_t i = 0; i < c.mobile_node_tables.size(); ++i) {
           Mip4MobileNodeEntry& entry = c.mobile_node_tables[i]->entry;
           auto key = loadMip4Key(entry.key, entry.key_file, directoryOf(table.configPath()));
@@ -280,6 +289,7 @@ void declareHomeAgentOptions(OptionTable& table, HomeAgentDaemonConfig& c) {
                           table.configPath().empty() ? "the configuration" : table.configPath());
           if (!key) return invalid(fmt::format("{}: {}", where, key.error().detail));
           entry.policy.key.key = std::move(*key);
+          if (entry.key_file) key_files += fmt::format("{};", toHex(entry.policy.key.key));
           const dsmip4::MobileNodePolicy& p = entry.policy;
           if (p.home_address == core.address) {
             return invalid(fmt::format("{}: home-address: {} is the home agent's own address",
@@ -294,6 +304,7 @@ void declareHomeAgentOptions(OptionTable& table, HomeAgentDaemonConfig& c) {
           core.mobile_nodes.push_back(p);
         }
         if (Status s = fromCoreValidation(dsmip4::validateHomeAgentConfig(core)); !s) return s;
+        table.recordExternal("mobile-node-key-files", std::move(key_files));
         c.core = std::move(core);
         return {};
       });
@@ -380,6 +391,14 @@ void declareMobileNodeOptions(OptionTable& table, MobileNodeDaemonConfig& c) {
       .add("control", "PATH", "control socket (for dsmip show)", &c.control,
            Validator<std::string>(notEmpty))
       .addCommonOptions(&c.log_level)
+      .setSecret({"key"})
+      // What the core applies to the running mobile node (MobileNode::reconfigure): timers,
+      // retransmission and the tunnel header; what its requests carry, addresses, sockets,
+      // the TUN device, routes and rules need a restart.
+      .setReload(Reload::Live,
+                 {"keepalive-interval", "keepalive-reply-timeout", "keepalive-max-misses",
+                  "initial-retransmission", "max-retransmission", "reregistration-percent",
+                  "rejection-retry", "deregistration-attempts", "tunnel-ttl", "ecn", "dscp"})
       .addCheck([&c, &table]() -> Status {
         if (c.table == 253 || c.table == 254 || c.table == 255) {
           return invalid("table: 253, 254 and 255 are the kernel's default, main and local tables");

@@ -56,6 +56,13 @@ class HomeAgentDaemon {
   }
 
   Status start();
+  /// The Live keys of a reloaded configuration.
+  void reconfigure(const HomeAgentDaemonConfig& fresh, const ConfigChanges& live) {
+    applyLogLevel(live, fresh.log_level);
+    if (live.size() == 1 && changed(live, "log-level")) return;
+    execute(core_->reconfigure(fresh.core, platform::monotonicNow()));
+    follow();
+  }
   void stop();
   std::string handleControl(std::string_view request);
 
@@ -513,7 +520,8 @@ std::string HomeAgentDaemon::handleControl(std::string_view request) {
 
 }  // namespace
 
-int runHomeAgent(const HomeAgentDaemonConfig& config) {
+int runHomeAgent(const HomeAgentDaemonConfig& config,
+                 Reloadable<HomeAgentDaemonConfig> reloadable) {
   installLogSink("mip4-ha", config.log_level);
   auto runtime = DaemonRuntime::create("mip4-ha");
   if (!runtime) {
@@ -529,11 +537,25 @@ int runHomeAgent(const HomeAgentDaemonConfig& config) {
     return kExitRuntimeError;
   };
   if (Status s = daemon->start(); !s) return fail("cannot start: " + s.error().toString());
-  if (Status s = (*runtime)->serveControl(
-          config.control, [d](std::string_view request) { return d->handleControl(request); });
+  ConfigReloader reloader("mip4-ha", std::move(reloadable.running));
+  if (Status s = (*runtime)->serveControl(config.control,
+                                          [d, &reloader](std::string_view request) {
+                                            return reloader.decorate(request,
+                                                                     d->handleControl(request));
+                                          });
       !s) {
     return fail(fmt::format("cannot serve the control socket {}: {}", config.control,
                             s.error().toString()));
+  }
+  if (reloadable.load) {
+    (*runtime)->onReload([d, &reloader, load = std::move(reloadable.load)] {
+      reloadWith<HomeAgentDaemonConfig>(
+          reloader, load,
+          [d](const HomeAgentDaemonConfig& fresh, const ConfigChanges& live) {
+            d->reconfigure(fresh, live);
+          },
+          platform::unixTimeNanos());
+    });
   }
   (*runtime)->onStop([d] { d->stop(); });
   const int code = (*runtime)->run();

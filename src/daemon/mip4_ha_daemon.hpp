@@ -8,10 +8,14 @@
 // until SIGTERM/SIGINT, then releases every interception.
 
 #include "daemon/mip4_config.hpp"
+#include "daemon/reload.hpp"
 
 namespace dsmip::daemon {
 
 /// Runs the home agent; returns the process exit code.
-int runHomeAgent(const HomeAgentDaemonConfig& config);
+/// On SIGHUP the configuration is loaded again through `reloadable` (if given) and its Live
+/// keys applied (dsmip4::HomeAgent::reconfigure).
+int runHomeAgent(const HomeAgentDaemonConfig& config,
+                 Reloadable<HomeAgentDaemonConfig> reloadable = {});
 
 }  // namespace dsmip::daemon

@@ -57,6 +57,13 @@ class MobileNodeDaemon {
   }
 
   Status start();
+  /// The Live keys of a reloaded configuration.
+  void reconfigure(const MobileNodeDaemonConfig& fresh, const ConfigChanges& live) {
+    applyLogLevel(live, fresh.log_level);
+    if (live.size() == 1 && changed(live, "log-level")) return;
+    execute(core_.reconfigure(fresh.core, platform::monotonicNow()));
+    follow();
+  }
   void stop();
   std::string handleControl(std::string_view request);
 
@@ -489,7 +496,8 @@ std::string MobileNodeDaemon::handleControl(std::string_view request) {
 
 }  // namespace
 
-int runMobileNode(const MobileNodeDaemonConfig& config) {
+int runMobileNode(const MobileNodeDaemonConfig& config,
+                  Reloadable<MobileNodeDaemonConfig> reloadable) {
   installLogSink("mip4-mn", config.log_level);
   auto runtime = DaemonRuntime::create("mip4-mn");
   if (!runtime) {
@@ -505,11 +513,25 @@ int runMobileNode(const MobileNodeDaemonConfig& config) {
     return kExitRuntimeError;
   };
   if (Status s = daemon->start(); !s) return fail("cannot start: " + s.error().toString());
-  if (Status s = (*runtime)->serveControl(
-          config.control, [d](std::string_view request) { return d->handleControl(request); });
+  ConfigReloader reloader("mip4-mn", std::move(reloadable.running));
+  if (Status s = (*runtime)->serveControl(config.control,
+                                          [d, &reloader](std::string_view request) {
+                                            return reloader.decorate(request,
+                                                                     d->handleControl(request));
+                                          });
       !s) {
     return fail(fmt::format("cannot serve the control socket {}: {}", config.control,
                             s.error().toString()));
+  }
+  if (reloadable.load) {
+    (*runtime)->onReload([d, &reloader, load = std::move(reloadable.load)] {
+      reloadWith<MobileNodeDaemonConfig>(
+          reloader, load,
+          [d](const MobileNodeDaemonConfig& fresh, const ConfigChanges& live) {
+            d->reconfigure(fresh, live);
+          },
+          platform::unixTimeNanos());
+    });
   }
   (*runtime)->onStop([d] { d->stop(); });
   const int code = (*runtime)->run();

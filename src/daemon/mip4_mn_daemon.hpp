@@ -9,10 +9,14 @@
 // (waiting at most stop-timeout for the reply) and removes what it installed.
 
 #include "daemon/mip4_config.hpp"
+#include "daemon/reload.hpp"
 
 namespace dsmip::daemon {
 
 /// Runs the mobile node; returns the process exit code.
-int runMobileNode(const MobileNodeDaemonConfig& config);
+/// On SIGHUP the configuration is loaded again through `reloadable` (if given) and its Live
+/// keys applied (dsmip4::MobileNode::reconfigure).
+int runMobileNode(const MobileNodeDaemonConfig& config,
+                  Reloadable<MobileNodeDaemonConfig> reloadable = {});
 
 }  // namespace dsmip::daemon

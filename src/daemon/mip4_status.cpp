@@ -168,6 +168,7 @@ json homeAgentCounters(const dsmip4::HomeAgentStats& st) {
       {"identification-mismatches", st.identification_mismatches},
       {"bindings-created", st.bindings_created},
       {"bindings-expired", st.bindings_expired},
+      {"bindings-revoked", st.bindings_revoked},
       {"nat-detected", st.nat_detected},
       {"udp-tunnels-assented", st.udp_tunnels_assented},
       {"udp-tunnels-declined", st.udp_tunnels_declined},

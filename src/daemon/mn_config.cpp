@@ -123,6 +123,15 @@ void declareMnOptions(OptionTable& table, MnDaemonConfig& c) {
       .add("control", "PATH", "control socket (for dsmip show)", &c.control,
            Validator<std::string>(notEmpty))
       .addCommonOptions(&c.log_level)
+      // Read by resolveMnConfig itself; the ESP tables need a restart.
+      .declareExternal("esp_sa", Reload::Restart)
+      .declareExternal("esp_policy", Reload::Restart)
+      // What the core applies to the running mobile node (MobileNode::reconfigure); what is
+      // sent in BUs, addresses, interfaces, sockets, the TUN and its routes need a restart.
+      .setReload(Reload::Live, {"initial_bindack_timeout_first_reg", "initial_bindack_timeout",
+                                "max_bindack_timeout", "nat_keepalive", "ipv6_attempts_before_ipv4",
+                                "retry_after_rejection", "deregistration_attempts", "tunnel_ecn",
+                                "tunnel_dscp", "tunnel_hop_limit", "tunnel_udp_checksum"})
       .addCheck([&c]() -> Status {
         if (auto address = Ipv6Address::parse(c.home_agent)) {
           c.core.home_agent = *address;
@@ -205,6 +214,23 @@ void declareMnOptions(OptionTable& table, MnDaemonConfig& c) {
       });
 }
 
+namespace {
+
+// The text of a key the loader reads itself, for reload comparisons ("" when absent).
+std::string nodeText(const toml::table& file, std::string_view key) {
+  const toml::node* node = file.get(key);
+  if (node == nullptr) return {};
+  std::ostringstream text;
+  if (const toml::array* a = node->as_array()) {
+    text << *a;
+  } else if (const toml::table* t = node->as_table()) {
+    text << *t;
+  }
+  return text.str();
+}
+
+}  // namespace
+
 Status resolveMnConfig(OptionTable& table, MnDaemonConfig& config, std::string_view toml_text,
                        std::string_view origin) {
   toml::table file;
@@ -215,6 +241,8 @@ Status resolveMnConfig(OptionTable& table, MnDaemonConfig& config, std::string_v
                      fmt::format("{}: line {}, column {}: {}", origin, e.source().begin.line,
                                  e.source().begin.column, e.description()));
   }
+  table.recordExternal("esp_sa", nodeText(file, "esp_sa"));
+  table.recordExternal("esp_policy", nodeText(file, "esp_policy"));
   if (Status s = readEspTables(file, origin, config.esp); !s) return s;
   std::ostringstream rest;
   rest << file;

@@ -133,6 +133,14 @@ class MnDaemon {
   void beginStop();
   void stop();
   std::string handleControl(std::string_view request);
+  /// The Live keys of a reloaded configuration.
+  void reconfigure(const MnDaemonConfig& fresh, const ConfigChanges& live) {
+    applyLogLevel(live, fresh.log_level);
+    if ((live.size() == 1 && changed(live, "log-level")) || !core_) return;
+    const TimePoint now = platform::monotonicNow();
+    execute(core_->reconfigure(fresh.core, now), now);
+    afterCore();
+  }
 
  private:
   // The sockets of one care-of address.
@@ -1291,7 +1299,7 @@ std::string MnDaemon::handleControl(std::string_view request) {
 
 }  // namespace
 
-int runMn(const MnDaemonConfig& config) {
+int runMn(const MnDaemonConfig& config, Reloadable<MnDaemonConfig> reloadable) {
   installLogSink("mn", config.log_level);
   auto runtime = DaemonRuntime::create("mn");
   if (!runtime) {
@@ -1315,10 +1323,24 @@ int runMn(const MnDaemonConfig& config) {
       return fail("cannot watch signals", s.error());
     }
   }
-  if (Status s = (*runtime)->serveControl(
-          config.control, [d](std::string_view request) { return d->handleControl(request); });
+  ConfigReloader reloader("mn", std::move(reloadable.running));
+  if (Status s = (*runtime)->serveControl(config.control,
+                                          [d, &reloader](std::string_view request) {
+                                            return reloader.decorate(request,
+                                                                     d->handleControl(request));
+                                          });
       !s) {
     return fail(fmt::format("cannot serve the control socket {}", config.control), s.error());
+  }
+  if (reloadable.load) {
+    (*runtime)->onReload([d, &reloader, load = std::move(reloadable.load)] {
+      reloadWith<MnDaemonConfig>(
+          reloader, load,
+          [d](const MnDaemonConfig& fresh, const ConfigChanges& live) {
+            d->reconfigure(fresh, live);
+          },
+          platform::unixTimeNanos());
+    });
   }
   (*runtime)->onStop([d] { d->stop(); });
   const int code = (*runtime)->run();

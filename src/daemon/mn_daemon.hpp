@@ -27,11 +27,14 @@
 #include <string>
 
 #include "daemon/mn_config.hpp"
+#include "daemon/reload.hpp"
 
 namespace dsmip::daemon {
 
 /// Runs the mobile node until stopped; returns the process exit code.
-int runMn(const MnDaemonConfig& config);
+/// On SIGHUP the configuration is loaded again through `reloadable` (if given) and its Live
+/// keys applied (MobileNode::reconfigure).
+int runMn(const MnDaemonConfig& config, Reloadable<MnDaemonConfig> reloadable = {});
 
 /// The nftables ruleset body (table ip6) that drops the ICMPv6 Parameter Problem the kernel
 /// sends for a packet carrying a type 2 routing header (code 0, pointer 42 at the routing type

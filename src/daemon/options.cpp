@@ -119,6 +119,8 @@ Result<LogLevel> OptionValue<LogLevel>::parse(std::string_view text) {
   return level;
 }
 
+std::string_view reloadName(Reload reload) { return reload == Reload::Live ? "live" : "restart"; }
+
 std::string describeOrigin(std::string_view name, OptionSource source, std::string_view file) {
   switch (source) {
     case OptionSource::CommandLine:
@@ -137,6 +139,7 @@ OptionTable::Entry& OptionTable::addEntry(OptionInfo info) {
   DSMIP_CHECK(info.name != "config");
   for (const auto& e : entries_) DSMIP_CHECK(e->info.name != info.name);
   for (const auto& t : table_arrays_) DSMIP_CHECK(t.name != info.name);
+  for (const auto& x : externals_) DSMIP_CHECK(x.name != info.name);
   infos_.push_back(info);
   entries_.push_back(std::make_unique<Entry>());
   entries_.back()->info = std::move(info);
@@ -148,17 +151,116 @@ OptionTable& OptionTable::addTableArray(std::string name, std::string help,
   DSMIP_CHECK(binding.reset && binding.element);
   for (const auto& e : entries_) DSMIP_CHECK(e->info.name != name);
   for (const auto& t : table_arrays_) DSMIP_CHECK(t.name != name);
-  table_arrays_.push_back(TableArray{std::move(name), std::move(help), std::move(binding),
-                                     presence == Presence::Required});
+  for (const auto& x : externals_) DSMIP_CHECK(x.name != name);
+  table_arrays_.push_back(TableArray{std::move(name),
+                                     std::move(help),
+                                     std::move(binding),
+                                     presence == Presence::Required,
+                                     Reload::Restart,
+                                     {},
+                                     {}});
   return *this;
+}
+
+OptionTable& OptionTable::setReload(Reload reload, std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    bool found = false;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i]->info.name == name) {
+        entries_[i]->info.reload = reload;
+        infos_[i].reload = reload;
+        found = true;
+      }
+    }
+    for (TableArray& t : table_arrays_) {
+      if (t.name == name) {
+        t.reload = reload;
+        found = true;
+      }
+    }
+    for (External& x : externals_) {
+      if (x.name == name) {
+        x.reload = reload;
+        found = true;
+      }
+    }
+    DSMIP_CHECK(found);
+  }
+  return *this;
+}
+
+OptionTable& OptionTable::declareExternal(std::string name, Reload reload, bool secret) {
+  for (const auto& e : entries_) DSMIP_CHECK(e->info.name != name);
+  for (const auto& t : table_arrays_) DSMIP_CHECK(t.name != name);
+  for (const auto& x : externals_) DSMIP_CHECK(x.name != name);
+  externals_.push_back(External{std::move(name), reload, secret, {}});
+  return *this;
+}
+
+OptionTable& OptionTable::setSecret(std::initializer_list<std::string_view> names) {
+  for (std::string_view name : names) {
+    bool found = false;
+    for (std::size_t i = 0; i < entries_.size(); ++i) {
+      if (entries_[i]->info.name == name) {
+        entries_[i]->info.secret = true;
+        infos_[i].secret = true;
+        found = true;
+      }
+    }
+    DSMIP_CHECK(found);
+  }
+  return *this;
+}
+
+std::string maskSecret(const std::string& text) { return text.empty() ? "" : "(secret)"; }
+
+void OptionTable::recordExternal(std::string_view name, std::string text) {
+  for (External& x : externals_) {
+    if (x.name == name) {
+      x.text = std::move(text);
+      return;
+    }
+  }
+  DSMIP_CHECK(false);
+}
+
+void OptionTable::adoptCommandLine(const OptionTable& other) {
+  config_path_ = other.config_path_;
+  for (auto& e : entries_) {
+    e->flag_values.clear();
+    for (const auto& o : other.entries_) {
+      if (o->info.name == e->info.name) e->flag_values = o->flag_values;
+    }
+  }
+}
+
+std::vector<ConfigValue> OptionTable::values() const {
+  std::vector<ConfigValue> out;
+  for (const auto& e : entries_) {
+    std::string text = e->format();
+    std::string shown = e->info.secret ? maskSecret(text) : text;
+    out.push_back({e->info.name, std::move(text), e->info.reload, std::move(shown)});
+  }
+  for (const TableArray& t : table_arrays_) out.push_back({t.name, t.text, t.reload, t.shown});
+  for (const External& x : externals_) {
+    out.push_back({x.name, x.text, x.reload, x.secret ? maskSecret(x.text) : x.text});
+  }
+  return out;
+}
+
+Reload OptionTable::reloadOf(std::string_view name) const {
+  for (const ConfigValue& v : values()) {
+    if (v.key == name) return v.reload;
+  }
+  return Reload::Restart;
 }
 
 std::vector<TableArrayInfo> OptionTable::tableArrays() const {
   std::vector<TableArrayInfo> out;
   for (const TableArray& t : table_arrays_) {
-    out.push_back(
-        TableArrayInfo{t.name, t.help, t.required,
-                       t.binding.describe ? t.binding.describe() : std::vector<OptionInfo>{}});
+    out.push_back(TableArrayInfo{
+        t.name, t.help, t.required,
+        t.binding.describe ? t.binding.describe() : std::vector<OptionInfo>{}, t.reload});
   }
   return out;
 }
@@ -177,8 +279,8 @@ OptionTable& OptionTable::addCheck(std::function<Status()> check) {
 }
 
 OptionTable& OptionTable::addCommonOptions(LogLevel* log_level) {
-  return add("log-level", "LEVEL", "least severe log level written: debug, info, warn, error",
-             log_level);
+  add("log-level", "LEVEL", "least severe log level written: debug, info, warn, error", log_level);
+  return setReload(Reload::Live, {"log-level"});
 }
 
 void OptionTable::registerFlags(CLI::App& app) {
@@ -339,6 +441,8 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
                                           : std::string(" (give one in the --config file)")));
       }
       t.binding.reset(0);
+      t.text.clear();
+      t.shown.clear();
       continue;
     }
     const toml::array* array = node->as_array();
@@ -356,6 +460,8 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
                                    origin, t.name));
     }
     t.binding.reset(array->size());
+    t.text.clear();
+    t.shown.clear();
     for (std::size_t i = 0; i < array->size(); ++i) {
       OptionTable& element = t.binding.element(i);
       element.element_ = true;
@@ -363,6 +469,15 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
       text << *(*array)[i].as_table();
       const std::string element_origin = fmt::format("[[{}]] #{} of {}", t.name, i + 1, origin);
       if (Status s = element.resolveImpl(text.str(), element_origin); !s) return s;
+      // The element's resolved values (defaults included), so a reload compares meanings.
+      std::string values;
+      std::string shown;
+      for (const ConfigValue& v : element.values()) {
+        values += fmt::format("{}{} = {}", values.empty() ? "" : ", ", v.key, v.text);
+        shown += fmt::format("{}{} = {}", shown.empty() ? "" : ", ", v.key, v.shown);
+      }
+      t.text += fmt::format("{}{{{}}}", t.text.empty() ? "" : "; ", values);
+      t.shown += fmt::format("{}{{{}}}", t.shown.empty() ? "" : "; ", shown);
     }
   }
   // Nothing is applied before every value parsed: a failure leaves the targets untouched.
@@ -396,22 +511,24 @@ OptionSource OptionTable::sourceOf(std::string_view name) const {
 }
 
 std::string OptionTable::markdownTable() const {
-  std::string out = "| Flag | TOML key | Default | Meaning |\n| --- | --- | --- | --- |\n";
-  out +=
-      fmt::format("| `--config PATH` | — | — | TOML file whose keys are the long flag names |\n");
+  std::string out =
+      "| Flag | TOML key | Default | Reload | Meaning |\n| --- | --- | --- | --- | --- |\n";
+  out += fmt::format(
+      "| `--config PATH` | — | — | — | TOML file whose keys are the long flag names |\n");
   for (const OptionInfo& i : infos_) {
     std::string def =
         i.required ? "required" : (i.default_text.empty() ? "—" : "`" + i.default_text + "`");
-    out += fmt::format("| `--{} {}`{} | `{}` | {} | {} |\n", i.name, i.value_name,
-                       i.repeatable ? " (repeatable)" : "", i.name, def, i.help);
+    out +=
+        fmt::format("| `--{} {}`{} | `{}` | {} | {} | {} |\n", i.name, i.value_name,
+                    i.repeatable ? " (repeatable)" : "", i.name, def, reloadName(i.reload), i.help);
   }
   for (const TableArrayInfo& t : tableArrays()) {
-    out += fmt::format("| — | `[[{}]]`{} | — | {} |\n", t.name, t.required ? " (at least one)" : "",
-                       t.help);
+    out += fmt::format("| — | `[[{}]]`{} | — | {} | {} |\n", t.name,
+                       t.required ? " (at least one)" : "", reloadName(t.reload), t.help);
     for (const OptionInfo& k : t.element_options) {
       std::string def =
           k.required ? "required" : (k.default_text.empty() ? "—" : "`" + k.default_text + "`");
-      out += fmt::format("| — | `[[{}]]` `{}`{} | {} | {} |\n", t.name, k.name,
+      out += fmt::format("| — | `[[{}]]` `{}`{} | {} | (with the table) | {} |\n", t.name, k.name,
                          k.repeatable ? " (list)" : "", def, k.help);
     }
   }

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -128,6 +129,17 @@ Validator<T> inRange(T lo, T hi) {
 /// Whether an option must be given (on the command line or in the file).
 enum class Presence : std::uint8_t { Optional, Required };
 
+/// What a changed value does on SIGHUP (the daemon re-reads its file with the same flags).
+enum class Reload : std::uint8_t {
+  /// Applied to the running daemon without dropping bindings or states.
+  Live,
+  /// Needs a restart (sockets, TUN devices, routes or addresses depend on it): a change is
+  /// reported and the running value kept.
+  Restart,
+};
+/// "live" or "restart", as the docs, `dsmip check` and the man pages show it.
+std::string_view reloadName(Reload reload);
+
 /// What is known about one option, for help, `dsmip check`, documentation.
 struct OptionInfo {
   std::string name;        // flag --name, TOML key name
@@ -137,6 +149,8 @@ struct OptionInfo {
   std::string default_text;  // the default as text ("" if none); lists joined by ", "
   bool repeatable = false;
   bool required = false;
+  Reload reload = Reload::Restart;  // what SIGHUP does with a change (setReload)
+  bool secret = false;              // never shown in logs or `dsmip show` (setSecret)
 };
 
 /// What is known about a TOML array of tables (OptionTable::addTableArray).
@@ -145,7 +159,19 @@ struct TableArrayInfo {
   std::string help;
   bool required = false;                    // at least one table
   std::vector<OptionInfo> element_options;  // the keys of each table
+  Reload reload = Reload::Restart;          // the array as a whole
 };
+
+/// The running text of one key (OptionTable::values()), compared across a reload.
+struct ConfigValue {
+  std::string key;   // option name, or the name of an array of tables
+  std::string text;  // formatted value (lists joined by ", "; arrays of tables as TOML)
+  Reload reload = Reload::Restart;
+  std::string shown;  // what logs and `dsmip show` print: `text` with secrets masked
+};
+
+/// How a secret value is shown: "(secret)", or "" when there is none.
+std::string maskSecret(const std::string& text);
 
 class OptionTable;
 
@@ -194,8 +220,22 @@ class OptionTable {
   /// A check across options, run by resolve() after every value was set. Its error's detail
   /// must start with the option name it blames ("prefix: …").
   OptionTable& addCheck(std::function<Status()> check);
-  /// The standard options of every daemon: --config PATH (a flag only) and --log-level.
+  /// The standard options of every daemon: --config PATH (a flag only) and --log-level
+  /// (Reload::Live).
   OptionTable& addCommonOptions(LogLevel* log_level);
+  /// Declares how the options or arrays of tables `names` reload (all are Reload::Restart
+  /// until said otherwise). Every name must have been declared.
+  OptionTable& setReload(Reload reload, std::initializer_list<std::string_view> names);
+  /// Declares a key the daemon's own loader reads from the file (not through this table, e.g.
+  /// `[[mobile_node]]` or `[[esp_sa]]`), so that values() and a reload see it.
+  OptionTable& declareExternal(std::string name, Reload reload, bool secret = false);
+  /// Marks options whose values must never be shown (keys): values() masks them.
+  OptionTable& setSecret(std::initializer_list<std::string_view> names);
+  /// The loader's record of an external key's value as text ("" when absent).
+  void recordExternal(std::string_view name, std::string text);
+  /// Takes the command line (flag values and --config path) of `other`, a table of the same
+  /// daemon: a reload resolves a fresh table with the flags the daemon was started with.
+  void adoptCommandLine(const OptionTable& other);
 
   /// Declares the flags on a CLI11 (sub)command; values are collected as text and parsed by
   /// resolve(). --help then lists every option with its default.
@@ -214,7 +254,12 @@ class OptionTable {
   [[nodiscard]] const std::string& configPath() const { return config_path_; }
   /// Where the value of `name` came from (after resolve()).
   [[nodiscard]] OptionSource sourceOf(std::string_view name) const;
-  /// A Markdown table of the options (flag, TOML key, default, meaning), for the docs.
+  /// Every key's current value as text (options from their targets, arrays of tables and
+  /// external keys as resolved last), in declaration order.
+  [[nodiscard]] std::vector<ConfigValue> values() const;
+  /// How `name` reloads (Restart for a name not declared).
+  [[nodiscard]] Reload reloadOf(std::string_view name) const;
+  /// A Markdown table of the options (flag, TOML key, default, reload, meaning), for the docs.
   [[nodiscard]] std::string markdownTable() const;
 
  private:
@@ -222,9 +267,10 @@ class OptionTable {
     OptionInfo info;
     // Parses one text value into the pending state; the reason on failure.
     std::function<Result<bool>(std::string_view text)> parse_one;
-    std::function<void()> begin;    // before parsing a source's values (lists: clear)
-    std::function<void()> discard;  // forget pending values: the target keeps its default
-    std::function<void()> commit;   // apply pending values to the target
+    std::function<void()> begin;          // before parsing a source's values (lists: clear)
+    std::function<void()> discard;        // forget pending values: the target keeps its default
+    std::function<void()> commit;         // apply pending values to the target
+    std::function<std::string()> format;  // the target's value as text
     std::vector<std::string> flag_values;
     OptionSource source = OptionSource::Default;
   };
@@ -246,8 +292,18 @@ class OptionTable {
     std::string help;
     TableArrayBinding binding;
     bool required = false;
+    Reload reload = Reload::Restart;
+    std::string text;   // as resolved last: each element's values
+    std::string shown;  // the same with secrets masked
   };
   std::vector<TableArray> table_arrays_;
+  struct External {
+    std::string name;
+    Reload reload = Reload::Restart;
+    bool secret = false;
+    std::string text;
+  };
+  std::vector<External> externals_;
   std::string config_path_;
   bool element_ = false;  // the table of one [[…]] element: keys only, no flags
 };
@@ -284,6 +340,7 @@ OptionTable& OptionTable::add(std::string name, std::string value_name, std::str
   e.commit = [pending, target] {
     if (*pending) *target = std::move(**pending);
   };
+  e.format = [target] { return OptionValue<T>::format(*target); };
   return *this;
 }
 
@@ -313,6 +370,7 @@ OptionTable& OptionTable::add(std::string name, std::string value_name, std::str
   e.commit = [pending, target] {
     if (*pending) *target = std::move(*pending);
   };
+  e.format = [target] { return *target ? OptionValue<T>::format(**target) : std::string(); };
   return *this;
 }
 
@@ -344,6 +402,11 @@ OptionTable& OptionTable::addList(std::string name, std::string value_name, std:
   };
   e.commit = [pending, target] {
     if (*pending) *target = std::move(**pending);
+  };
+  e.format = [target] {
+    std::string text;
+    for (const T& v : *target) text += (text.empty() ? "" : ", ") + OptionValue<T>::format(v);
+    return text;
   };
   return *this;
 }

@@ -636,6 +636,79 @@ std::optional<TimePoint> HomeAgent::nextDeadline() const {
   return expiries_.begin()->first;
 }
 
+HomeAgentActions HomeAgent::reconfigure(const HomeAgentConfig& config, TimePoint now) {
+  (void)now;
+  HomeAgentActions out;
+  config_.keepalive_interval = config.keepalive_interval;
+  config_.tunnel_ttl = config.tunnel_ttl;
+  config_.traffic_class = config.traffic_class;
+  config_.mobile_nodes = config.mobile_nodes;
+
+  // The new node list: an unchanged policy keeps its node (binding, replay state).
+  std::vector<Node> next;
+  next.reserve(config_.mobile_nodes.size());
+  std::vector<bool> kept(nodes_.size(), false);
+  for (const MobileNodePolicy& policy : config_.mobile_nodes) {
+    Node node;
+    node.policy = policy;
+    for (PrefixGrant& grant : node.policy.prefixes) grant.prefix = grant.prefix.normalised();
+    const auto old = node_by_home_address_.find(policy.home_address);
+    if (old != node_by_home_address_.end() && nodes_[old->second].policy == node.policy) {
+      kept[old->second] = true;
+    }
+    next.push_back(std::move(node));
+  }
+  std::size_t revoked = 0;
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (kept[i] || !nodes_[i].binding) continue;
+    const Ipv4Address home_address = nodes_[i].policy.home_address;
+    const bool listed =
+        std::any_of(config_.mobile_nodes.begin(), config_.mobile_nodes.end(),
+                    [&](const MobileNodePolicy& p) { return p.home_address == home_address; });
+    ++revoked;
+    ++stats_.bindings_revoked;
+    out.push_back(LogEvent{LogLevel::Info,
+                           fmt::format("binding of {} revoked: its [[mobile-node]] entry was {}",
+                                       home_address.toString(), listed ? "changed" : "removed")});
+    removeBinding(i, out);
+  }
+  // Every index refers to node positions: take the kept bindings out of them, move the nodes,
+  // and index the bindings again at their new positions.
+  std::vector<std::optional<TimePoint>> expiry(nodes_.size());
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (!nodes_[i].binding) continue;
+    unindexBinding(i);
+    expiry[i] = nodes_[i].binding->expires;
+    setExpiry(i, std::nullopt);
+    for (const PrefixBinding& p : nodes_[i].binding->prefixes) prefixes_.erase(p.prefix);
+  }
+  std::vector<std::optional<TimePoint>> next_expiry(next.size());
+  for (std::size_t j = 0; j < next.size(); ++j) {
+    const auto old = node_by_home_address_.find(next[j].policy.home_address);
+    if (old == node_by_home_address_.end() || !kept[old->second]) continue;
+    Node& from = nodes_[old->second];
+    next[j].last_identification = from.last_identification;
+    next[j].binding = std::move(from.binding);
+    next_expiry[j] = expiry[old->second];
+  }
+  nodes_ = std::move(next);
+  node_by_home_address_.clear();
+  for (std::size_t j = 0; j < nodes_.size(); ++j) {
+    node_by_home_address_.emplace(nodes_[j].policy.home_address, j);
+    if (!nodes_[j].binding) continue;
+    indexBinding(j);
+    setExpiry(j, next_expiry[j]);
+    for (const PrefixBinding& p : nodes_[j].binding->prefixes) {
+      prefixes_.insert(p.prefix, PrefixTable::Entry{j, p.mode});
+    }
+  }
+  out.push_back(
+      LogEvent{LogLevel::Info,
+               fmt::format("reconfigured: {} mobile node(s) configured, {} binding(s) revoked",
+                           nodes_.size(), revoked)});
+  return out;
+}
+
 HomeAgentActions HomeAgent::onShutdown(TimePoint /*now*/) {
   HomeAgentActions out;
   for (std::size_t i = 0; i < nodes_.size(); ++i) removeBinding(i, out);

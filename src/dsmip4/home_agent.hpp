@@ -171,6 +171,7 @@ struct HomeAgentStats {
   std::uint64_t identification_mismatches = 0;  // 133, a security exception
   std::uint64_t bindings_created = 0;
   std::uint64_t bindings_expired = 0;
+  std::uint64_t bindings_revoked = 0;  // deleted by a reload that removed or changed their entry
   // RFC 3519.
   std::uint64_t nat_detected = 0;  // accepted registrations whose source ≠ Care-of Address
   std::uint64_t udp_tunnels_assented = 0;
@@ -248,6 +249,14 @@ class HomeAgent {
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;
   /// Releases every intercepted address and prefix (the daemon is stopping).
   [[nodiscard]] HomeAgentActions onShutdown(TimePoint now);
+  /// A reloaded configuration (SIGHUP), validated like the first one. Applied at once:
+  /// keepalive_interval (granted in later replies), tunnel_ttl and traffic_class (outer headers
+  /// from now on) and mobile_nodes. A mobile node whose policy is unchanged keeps its binding,
+  /// its prefixes and its replay state; one whose [[mobile-node]] entry was removed or changed
+  /// (key, SPI, prefixes, lifetimes, …) loses its binding (routes and proxy ARP withdrawn), as
+  /// an operator revoking it expects, and registers again under the new entry. What needs a
+  /// restart keeps its running value whatever `config` says: address, home_network, port.
+  [[nodiscard]] HomeAgentActions reconfigure(const HomeAgentConfig& config, TimePoint now);
 
   /// A packet (IPv4 or IPv6, from its first header octet) routed into the TUN on the home side.
   /// Tunnel: the encapsulation to apply; the buffer is not changed.

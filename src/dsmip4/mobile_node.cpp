@@ -616,6 +616,23 @@ void MobileNode::finishDeregistration(MobileNodeActions& out) {
 // ---------------------------------------------------------------------------------------------
 // Timers
 
+MobileNodeActions MobileNode::reconfigure(const MobileNodeConfig& config, TimePoint now) {
+  (void)now;  // timers already armed run out; the new values apply from their next use
+  config_.keepalive_interval = config.keepalive_interval;
+  config_.keepalive_reply_timeout = config.keepalive_reply_timeout;
+  config_.keepalive_max_misses = config.keepalive_max_misses;
+  config_.initial_retransmission = config.initial_retransmission;
+  config_.max_retransmission = config.max_retransmission;
+  config_.reregistration_percent = config.reregistration_percent;
+  config_.rejection_retry = config.rejection_retry;
+  config_.deregistration_attempts = config.deregistration_attempts;
+  config_.tunnel_ttl = config.tunnel_ttl;
+  config_.traffic_class = config.traffic_class;
+  MobileNodeActions out;
+  out.push_back(LogEvent{LogLevel::Info, "reconfigured: timers and tunnel header policy"});
+  return out;
+}
+
 MobileNodeActions MobileNode::onTimer(TimePoint now, std::chrono::nanoseconds unix_time) {
   MobileNodeActions out;
   if (state_ == MobileNodeState::Stopped) return out;

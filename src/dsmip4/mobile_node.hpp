@@ -264,6 +264,15 @@ class MobileNode {
                                                       std::chrono::nanoseconds unix_time);
   [[nodiscard]] MobileNodeActions onTimer(TimePoint now, std::chrono::nanoseconds unix_time);
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;
+  /// A reloaded configuration (SIGHUP), validated like the first one. Applied at once, the
+  /// registration kept: keepalive_interval (when the reply grants none),
+  /// keepalive_reply_timeout, keepalive_max_misses, initial_retransmission, max_retransmission,
+  /// reregistration_percent, rejection_retry, deregistration_attempts (each from its next use:
+  /// a timer already armed runs out), tunnel_ttl and traffic_class (outer headers from now on).
+  /// What is sent in requests or needs a restart keeps its running value whatever `config`
+  /// says: home_address, home_agent, home_agent_port, key, lifetime, prefixes, the request
+  /// flags.
+  [[nodiscard]] MobileNodeActions reconfigure(const MobileNodeConfig& config, TimePoint now);
   /// Replaces the prefixes to register (e.g. after DHCPv6 prefix delegation, RFC 5454 §3.7.1)
   /// and re-registers at once if a registration is in place or under way.
   [[nodiscard]] MobileNodeActions setPrefixRequests(std::vector<PrefixRequest> prefixes,

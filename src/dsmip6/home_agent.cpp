@@ -836,6 +836,63 @@ void HomeAgent::scheduleEntry(BindingCacheEntry& entry) {
   cache_.schedule(entry, when);
 }
 
+HomeAgentActions HomeAgent::reconfigure(const HomeAgentConfig& config, TimePoint now) {
+  last_now_ = std::max(last_now_, now);
+  HomeAgentActions out;
+  HomeAgentConfig next = config;
+  // What sockets, routes and the pool were built on stays as it runs.
+  next.home_prefixes = config_.home_prefixes;
+  next.address = config_.address;
+  next.ipv4_address = config_.ipv4_address;
+  next.udp_port = config_.udp_port;
+  next.ipv4_pool = config_.ipv4_pool;
+  next.require_esp = config_.require_esp;
+
+  // The allowance each binding was accepted under, before the switch.
+  std::vector<std::pair<Ipv6Address, MobileNodePolicy>> before;
+  cache_.forEach([&](const BindingCacheEntry& entry) {
+    const MobileNodePolicy* p = policyFor(entry.home_address);
+    before.emplace_back(entry.home_address, p != nullptr ? *p : MobileNodePolicy{});
+  });
+
+  const bool rate_changed = next.error_rate != config_.error_rate;
+  config_ = std::move(next);
+  policy_index_.clear();
+  for (std::size_t i = 0; i < config_.mobile_nodes.size(); ++i) {
+    policy_index_.emplace(config_.mobile_nodes[i].home_address, i);
+  }
+  any_policy_ = MobileNodePolicy{};
+  any_policy_.dynamic_ipv4 = config_.any_home_address_dynamic_ipv4;
+  if (rate_changed) {
+    error_limiter_ = TokenBucket(config_.error_rate, std::max(1.0, 2 * config_.error_rate));
+  }
+
+  std::size_t revoked = 0;
+  for (const auto& [home_address, old_policy] : before) {
+    BindingCacheEntry* entry = cache_.find(home_address);
+    if (entry == nullptr) continue;
+    const MobileNodePolicy* now_policy = policyFor(home_address);
+    if (now_policy != nullptr && *now_policy == old_policy) {
+      scheduleEntry(*entry);  // refresh_request_lead may have changed
+      continue;
+    }
+    ++stats_.bindings_revoked;
+    ++revoked;
+    removeForwarding(*entry, out);
+    event(EventKind::BindingRevoked, LogLevel::Info,
+          fmt::format("binding revoked: {} (care-of {}): its [[mobile_node]] entry {}",
+                      home_address.toString(), careOfToString(entry->care_of),
+                      now_policy == nullptr ? "was removed" : "changed"),
+          out);
+    cache_.erase(home_address);
+  }
+  event(EventKind::Reconfigured, LogLevel::Info,
+        fmt::format("reconfigured: {} mobile node(s) configured, {} binding(s) revoked",
+                    config_.mobile_nodes.size(), revoked),
+        out);
+  return out;
+}
+
 void HomeAgent::expire(BindingCacheEntry& entry, TimePoint now, HomeAgentActions& out) {
   (void)now;
   ++stats_.bindings_expired;

@@ -100,7 +100,8 @@ struct HomeAgentStats {
   std::uint64_t bindings_created = 0;
   std::uint64_t bindings_deregistered = 0;
   std::uint64_t bindings_expired = 0;
-  std::uint64_t nat_detected = 0;  // accepted BUs that showed a NAT
+  std::uint64_t bindings_revoked = 0;  // deleted by a reload that removed their allowance
+  std::uint64_t nat_detected = 0;      // accepted BUs that showed a NAT
   // Data plane.
   std::uint64_t packets_encapsulated = 0;
   std::uint64_t bytes_encapsulated = 0;
@@ -166,6 +167,20 @@ class HomeAgent {
                                               TimePoint now);
   [[nodiscard]] HomeAgentActions onTimer(TimePoint now);
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;
+
+  /// A reloaded configuration (SIGHUP), validated like the first one. Applied at once: the
+  /// policies of later BUs (force_udp, require_udp, tlv_header, nat_refresh_time,
+  /// max_binding_lifetime, refresh_advice, max_bindings, home_registration,
+  /// key_management_mobility, reserved_addresses, accept_any_home_address,
+  /// any_home_address_dynamic_ipv4), the outer header policy of tunnelled packets (tunnel),
+  /// error_rate, refresh_request_lead (existing bindings are rescheduled) and mobile_nodes. A
+  /// binding whose mobile node is no longer allowed, or whose allowance changed (its entry
+  /// removed or edited, or accept_any_home_address / any_home_address_dynamic_ipv4 changed for
+  /// an unlisted one), is deleted with its routes and proxies, as an operator revoking it
+  /// expects; the mobile node registers again under the new entry with its next BU. Bindings
+  /// keep the lifetime they were granted. What needs a restart keeps its running value whatever
+  /// `config` says: home_prefixes, address, ipv4_address, udp_port, ipv4_pool, require_esp.
+  [[nodiscard]] HomeAgentActions reconfigure(const HomeAgentConfig& config, TimePoint now);
 
   /// The valid and preferred lifetimes of a home prefix as the home link announces them
   /// (default: infinite). Granted lifetimes never exceed the valid lifetime left, and a BA has

@@ -30,6 +30,7 @@ struct MobileNodePolicy {
   bool mobile_router = false;                       // mobile_router: may register with R (NEMO)
   std::vector<Ipv6Prefix> mobile_network_prefixes;  // mobile_network_prefixes (RFC 3963)
   std::vector<Ipv4Prefix> ipv4_mobile_network_prefixes;  // ipv4_mobile_network_prefixes (P flag)
+  friend bool operator==(const MobileNodePolicy&, const MobileNodePolicy&) = default;
 };
 
 /// An inclusive range of IPv4 addresses for dynamic IPv4 home addresses (`ipv4_pool`).

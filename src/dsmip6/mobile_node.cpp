@@ -961,6 +961,22 @@ void MobileNode::checkFinished(MobileNodeActions& out) {
 
 // --- Timers and control ----------------------------------------------------------------------
 
+MobileNodeActions MobileNode::reconfigure(const MobileNodeConfig& config, TimePoint now) {
+  (void)now;  // armed timers run out; the new values apply from their next use
+  config_.initial_bindack_timeout_first_reg = config.initial_bindack_timeout_first_reg;
+  config_.initial_bindack_timeout = config.initial_bindack_timeout;
+  config_.max_bindack_timeout = config.max_bindack_timeout;
+  config_.nat_keepalive = config.nat_keepalive;
+  config_.ipv6_attempts_before_ipv4 = config.ipv6_attempts_before_ipv4;
+  config_.retry_after_rejection = config.retry_after_rejection;
+  config_.deregistration_attempts = config.deregistration_attempts;
+  config_.tunnel = config.tunnel;
+  MobileNodeActions out;
+  event(EventKind::Reconfigured, LogLevel::Info,
+        "reconfigured: retransmission, keep-alive and tunnel header settings", out);
+  return out;
+}
+
 MobileNodeActions MobileNode::onTimer(TimePoint now) {
   MobileNodeActions out;
   for (auto& e : entries_) {

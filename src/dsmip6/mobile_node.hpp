@@ -215,6 +215,15 @@ class MobileNode {
                                                TimePoint now);
   [[nodiscard]] MobileNodeActions onTimer(TimePoint now);
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;
+  /// A reloaded configuration (SIGHUP), validated like the first one. Applied at once, the
+  /// binding kept: initial_bindack_timeout_first_reg, initial_bindack_timeout,
+  /// max_bindack_timeout, ipv6_attempts_before_ipv4, retry_after_rejection,
+  /// deregistration_attempts (from their next use: a retransmission already armed runs out),
+  /// nat_keepalive (the period of a binding is set by its next Binding Acknowledgement) and
+  /// tunnel (outer headers from now on). What is sent in BUs or needs a restart keeps its
+  /// running value whatever `config` says (addresses, prefixes, ports, binding_lifetime, the
+  /// BU flags, require_esp).
+  [[nodiscard]] MobileNodeActions reconfigure(const MobileNodeConfig& config, TimePoint now);
   /// Stopping: de-register (at most `deregistration_attempts` BUs), then finished().
   [[nodiscard]] MobileNodeActions onStop(TimePoint now);
   /// After onStop(): every de-registration was acknowledged or given up.

@@ -64,7 +64,7 @@ std::string_view encapsulationName(Encapsulation encapsulation) {
 }
 
 std::string_view eventKindName(EventKind kind) {
-  static constexpr std::array<std::string_view, 29> kNames{
+  static constexpr std::array<std::string_view, 31> kNames{
       "started",
       "binding-created",
       "binding-updated",
@@ -93,6 +93,8 @@ std::string_view eventKindName(EventKind kind) {
       "prefix-discovery",
       "home-prefixes-learned",
       "stopped",
+      "binding-revoked",
+      "reconfigured",
       "unknown",
   };
   const auto i = static_cast<std::size_t>(kind);

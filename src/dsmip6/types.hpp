@@ -171,6 +171,8 @@ enum class EventKind : std::uint8_t {
   PrefixDiscovery,
   HomePrefixesLearned,
   Stopped,
+  BindingRevoked,  // home agent: its mobile node's [[mobile_node]] entry was removed or changed
+  Reconfigured,    // the configuration was reloaded (SIGHUP)
 };
 std::string_view eventKindName(EventKind kind);
 

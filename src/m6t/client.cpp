@@ -305,6 +305,18 @@ TimePoint Client::keepaliveDue() const {
   return due;
 }
 
+Actions Client::reconfigure(const ClientConfig& config, TimePoint now) {
+  (void)now;  // the deadlines follow from the new values (nextDeadline)
+  config_.keepalive_interval = config.keepalive_interval;
+  config_.dead_after = config.dead_after;
+  Actions actions;
+  actions.emplace_back(
+      LogEvent{LogLevel::Info,
+               fmt::format("reconfigured: keep-alive every {}, path dead after {} unanswered",
+                           formatDuration(config_.keepalive_interval), config_.dead_after)});
+  return actions;
+}
+
 Actions Client::onTimer(TimePoint now) {
   Actions actions;
   if (tunnel_mtu_ != config_.mtu && now >= mtu_lowered_at_ + config_.path_mtu_timeout) {

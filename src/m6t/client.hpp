@@ -149,6 +149,12 @@ class Client {
   [[nodiscard]] Actions onIcmpv4(ByteView icmp_message, TimePoint now);
   [[nodiscard]] Actions onTimer(TimePoint now);
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;
+  /// A reloaded configuration (SIGHUP), validated like the first one. Applied at once, the
+  /// tunnel kept: keepalive_interval (the next keep-alive is due one new interval after the
+  /// last one) and dead_after (keep-alives already unanswered count). What needs a restart
+  /// keeps its running value whatever `config` says: gateway, prefix, mtu, routes,
+  /// path_mtu_timeout.
+  [[nodiscard]] Actions reconfigure(const ClientConfig& config, TimePoint now);
   /// Undoes what the client set up (address, routes, socket) and releases its reservation.
   [[nodiscard]] Actions stop();
 

@@ -326,6 +326,30 @@ Actions Gateway::onIcmpv4(ByteView icmp_message, TimePoint now) {
   return actions;
 }
 
+Actions Gateway::reconfigure(const GatewayConfig& config, TimePoint now) {
+  (void)now;  // lifetimes count from each state's creation or last activity
+  Actions actions;
+  const bool rate_changed = config.rate_limit != config_.rate_limit ||
+                            config.rate_limit_burst != config_.rate_limit_burst;
+  const bool shorter = config.active_lifetime < config_.active_lifetime;
+  config_.temporary_lifetime = config.temporary_lifetime;
+  config_.active_lifetime = config.active_lifetime;
+  // Active states are checked at their last activity + the lifetime: earlier now.
+  if (shorter) states_.rescheduleActive(config_.active_lifetime);
+  config_.home_agents = config.home_agents;
+  config_.rate_limit = config.rate_limit;
+  config_.rate_limit_burst = config.rate_limit_burst;
+  if (rate_changed) limiter_.reset(config_.rate_limit, config_.rate_limit_burst);
+  actions.emplace_back(LogEvent{
+      LogLevel::Info,
+      fmt::format(
+          "reconfigured: {} state(s) kept, {} home agent(s), temporary lifetime {}, "
+          "active lifetime {}, rate limit {}/s burst {}",
+          states_.size(), config_.home_agents.size(), formatDuration(config_.temporary_lifetime),
+          formatDuration(config_.active_lifetime), config_.rate_limit, config_.rate_limit_burst)});
+  return actions;
+}
+
 Actions Gateway::onTimer(TimePoint now) {
   Actions actions;
   std::size_t temporary = 0;

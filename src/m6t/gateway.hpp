@@ -145,6 +145,14 @@ class Gateway {
   [[nodiscard]] Actions onIcmpv4(ByteView icmp_message, TimePoint now);
   /// Garbage collection of states and rate-limit buckets.
   [[nodiscard]] Actions onTimer(TimePoint now);
+  /// A reloaded configuration (SIGHUP), validated like the first one. Applied at once, states
+  /// kept: temporary_lifetime and active_lifetime (counted from each state's creation or last
+  /// activity, so a shorter one can expire states at once), home_agents (checked per packet),
+  /// rate_limit and rate_limit_burst (every source starts again with a full bucket). What needs a
+  /// restart keeps its running value whatever `config` says: listen, prefixes, mtu, max_states,
+  /// icmp_rate_limit, path_mtu_timeout. Returns what the caller must do (nothing today: no state is
+  /// dropped).
+  [[nodiscard]] Actions reconfigure(const GatewayConfig& config, TimePoint now);
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;
 
   /// The tunnel MTU that applies to `state` at `now` (config or learnt path MTU).

@@ -19,6 +19,18 @@ SourceRateLimiter::SourceRateLimiter(SipKey key, double rate, double burst, std:
       max_sources_(std::max<std::size_t>(1, max_sources)),
       table_(kInitialSize) {}
 
+void SourceRateLimiter::reset(double rate, double burst) {
+  rate_ = rate;
+  burst_ = std::max(1.0, burst);
+  refill_time_ = rate > 0 ? std::chrono::duration_cast<Duration>(
+                                std::chrono::duration<double>(std::max(1.0, burst) / rate))
+                          : Duration{0};
+  table_.assign(kInitialSize, Entry{});
+  size_ = 0;
+  checks_head_ = 0;
+  checks_count_ = 0;
+}
+
 std::size_t SourceRateLimiter::home(std::uint32_t address) const {
   return hashAddress(key_, Ipv4Address::fromU32(address)) & (table_.size() - 1);
 }

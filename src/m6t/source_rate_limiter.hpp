@@ -28,6 +28,10 @@ class SourceRateLimiter {
   /// addresses is full.
   bool allow(const Ipv4Address& source, TimePoint now);
 
+  /// A new rate and burst (a reloaded configuration): every tracked address is forgotten, so
+  /// each starts again with a full bucket of the new size.
+  void reset(double rate, double burst);
+
   /// Forgets the buckets that are full again at `now`.
   void onTimer(TimePoint now);
   [[nodiscard]] std::optional<TimePoint> nextDeadline() const;

@@ -161,6 +161,18 @@ std::optional<TimePoint> StateTable::nextDeadline(Duration temporary_lifetime) c
   return next;
 }
 
+void StateTable::rescheduleActive(Duration active_lifetime) {
+  std::vector<HeapEntry> entries;
+  entries.reserve(active_heap_.size());
+  for (const HeapEntry& e : active_heap_) {
+    if (!live(e.ref)) continue;  // stale: the state is gone
+    entries.push_back(HeapEntry{slab_[e.ref.slot].state.last_activity + active_lifetime, e.ref});
+  }
+  active_heap_ = std::move(entries);
+  std::make_heap(active_heap_.begin(), active_heap_.end(),
+                 [](const HeapEntry& a, const HeapEntry& b) { return heapLater(a, b); });
+}
+
 void StateTable::heapPush(HeapEntry e) {
   active_heap_.push_back(e);
   std::push_heap(active_heap_.begin(), active_heap_.end(),

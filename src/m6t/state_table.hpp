@@ -76,6 +76,10 @@ class StateTable {
   template <typename F>
   void expire(TimePoint now, Duration temporary_lifetime, Duration active_lifetime, F&& on_expired);
 
+  /// Schedules every active state's expiry check at its last activity + `active_lifetime` (a
+  /// reloaded, possibly shorter, lifetime; a longer one needs no call).
+  void rescheduleActive(Duration active_lifetime);
+
   /// When expire() next has something to do (possibly early: stale entries are dropped then).
   [[nodiscard]] std::optional<TimePoint> nextDeadline(Duration temporary_lifetime) const;
 

@@ -41,6 +41,7 @@ for unit in "$prefix"/lib/systemd/system/dsmip-*.service; do
   daemon=${daemon#dsmip-}
   grep -q "^ExecStartPre=.*/dsmip check --daemon $daemon --config /etc/dsmip/$daemon.toml$" "$unit" ||
     fail "$unit: no dsmip check before the start"
+  grep -q '^ExecReload=/bin/kill -HUP $MAINPID$' "$unit" || fail "$unit: no reload by SIGHUP"
   sed "s|/usr/local/bin/dsmip|$prefix/bin/dsmip|g" "$unit" >"$NETNS_TMP/$(basename "$unit")"
   out=$(systemd-analyze verify --man=no "$NETNS_TMP/$(basename "$unit")" 2>&1) || fail "$unit: $out"
   [ -z "$out" ] || fail "systemd-analyze $unit: $out"

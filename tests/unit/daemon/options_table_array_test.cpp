@@ -166,12 +166,18 @@ TEST_F(TableArrayTest, DescribedForHelpAndDocumentation) {
   EXPECT_EQ(arrays[0].element_options[1].name, "weight");
   EXPECT_EQ(arrays[0].element_options[1].default_text, "7");
   const std::string md = table_.markdownTable();
-  EXPECT_NE(md.find("| — | `[[peer]]` (at least one) | — | one table per peer |"),
+  EXPECT_NE(md.find("| — | `[[peer]]` (at least one) | — | restart | one table per peer |"),
             std::string::npos)
       << md;
-  EXPECT_NE(md.find("| — | `[[peer]]` `weight` | `7` | a weight |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| — | `[[peer]]` `prefix` (list) | — | prefixes |"), std::string::npos) << md;
-  EXPECT_NE(md.find("| — | `[[peer]]` `address` | required | the peer |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| — | `[[peer]]` `weight` | `7` | (with the table) | a weight |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| — | `[[peer]]` `prefix` (list) | — | (with the table) | prefixes |"),
+            std::string::npos)
+      << md;
+  EXPECT_NE(md.find("| — | `[[peer]]` `address` | required | (with the table) | the peer |"),
+            std::string::npos)
+      << md;
   // The table array is not an option: no flag, not in options().
   for (const OptionInfo& i : table_.options()) EXPECT_NE(i.name, "peer");
 }

@@ -215,8 +215,12 @@ TEST_F(OptionTableTest, IntrospectionListsEveryOption) {
   EXPECT_TRUE(options[6].required);
   EXPECT_EQ(options[7].name, "log-level");
   const std::string md = table_.markdownTable();
-  EXPECT_NE(md.find("| `--mtu N` | `mtu` | `1472` | tunnel MTU |"), std::string::npos) << md;
-  EXPECT_NE(md.find("`--prefix IPV6/LEN` (repeatable) | `prefix` | required"), std::string::npos);
+  EXPECT_NE(md.find("| `--mtu N` | `mtu` | `1472` | restart | tunnel MTU |"), std::string::npos)
+      << md;
+  EXPECT_NE(md.find("`--prefix IPV6/LEN` (repeatable) | `prefix` | required | restart"),
+            std::string::npos);
+  EXPECT_NE(md.find("| `--log-level LEVEL` | `log-level` | `info` | live |"), std::string::npos)
+      << md;
 }
 
 TEST_F(OptionTableTest, HelpListsEveryFlagWithItsDefault) {

@@ -671,5 +671,42 @@ TEST(MobileNodeConfigTest, ValidationNamesTheKey) {
   EXPECT_FALSE(validateMobileNodeConfig(c));
 }
 
+// --- reload (MobileNode::reconfigure) ----------------------------------------------------------
+
+TEST_F(MobileNodeTest, ReconfiguredRetransmissionCapAppliesFromTheNextTransmission) {
+  (void)attach(coa);
+  const TimePoint t0 = clock.now();
+  MobileNodeConfig c = mnConfig();
+  c.max_retransmission = 6s;
+  c.lifetime = 60s;  // sent in requests: needs a restart
+  const auto actions = mn.reconfigure(c, clock.now());
+  EXPECT_TRUE(sends(actions).empty());
+  EXPECT_EQ(actionsOf<LogEvent>(actions).size(), 1u);
+  EXPECT_EQ(mn.state(), MobileNodeState::Registering);
+  // The armed 1 s runs out, then 2, 4 and the new cap of 6 s (32 s before the reload).
+  const Duration expected[] = {1s, 2s, 4s, 6s, 6s};
+  TimePoint t = t0;
+  for (const Duration gap : expected) {
+    t += gap;
+    ASSERT_EQ(mn.nextDeadline(), t);
+    clock.set(t);
+    unix_time = kUnixStart + (t - t0);
+    const auto request = requestIn(timer());
+    EXPECT_EQ(request.lifetime, 600);  // the running lifetime
+  }
+}
+
+TEST_F(MobileNodeTest, ReconfiguredTunnelTtlAppliesToTheRegisteredPath) {
+  (void)registerAt(coa);
+  MobileNodeConfig c = mnConfig();
+  c.tunnel_ttl = 9;
+  (void)mn.reconfigure(c, clock.now());
+  EXPECT_EQ(mn.state(), MobileNodeState::Registered);  // the registration is kept
+  PacketBuffer b = bufferOf(ipv4Packet(kHoa, kCorrespondent));
+  const SendDecision d = mn.encapsulate(b, clock.now());
+  ASSERT_EQ(d.verdict, SendVerdict::Tunnel);
+  EXPECT_EQ(d.encapsulation.outer.ttl, 9);
+}
+
 }  // namespace
 }  // namespace dsmip::dsmip4::test

@@ -876,5 +876,42 @@ TEST(MobileNodeConfigTest, RejectionsNameTheKey) {
   expectKey(c, "initial_bindack_timeout_first_reg");
 }
 
+// --- reload (MobileNode::reconfigure) ----------------------------------------------------------
+
+TEST_F(MobileNodeTest, ReconfiguredBackOffCapAppliesFromTheNextRetransmission) {
+  auto first = onlyBu(move({candidate(kCoa)}));
+  ASSERT_TRUE(first);
+  MobileNodeConfig c = testMobileNodeConfig();
+  c.max_bindack_timeout = 5s;
+  c.binding_lifetime = 60s;  // sent in BUs: needs a restart
+  auto actions = mn_->reconfigure(c, clock_.now());
+  EXPECT_TRUE(sentBus(actions).empty());
+  EXPECT_TRUE(hasEvent(actions, EventKind::Reconfigured));
+  // The armed 1.5 s runs out, then 3 s and the new cap of 5 s (32 s before the reload).
+  const Duration gaps[] = {1500ms, 3s, 5s, 5s};
+  for (Duration gap : gaps) {
+    ASSERT_EQ(mn_->nextDeadline(), clock_.now() + gap);
+    auto bu = onlyBu(tick(gap));
+    ASSERT_TRUE(bu);
+    EXPECT_EQ(bu->bu.lifetime_units, first->bu.lifetime_units);  // the running lifetime
+  }
+  EXPECT_EQ(mn_->config().max_bindack_timeout, 5s);
+  EXPECT_EQ(mn_->config().binding_lifetime, testMobileNodeConfig().binding_lifetime);
+}
+
+TEST_F(MobileNodeTest, ReconfigureKeepsTheBinding) {
+  (void)registerAt(candidate(kCoa));
+  ASSERT_EQ(entry().state, RegistrationState::Registered);
+  MobileNodeConfig c = testMobileNodeConfig();
+  c.tunnel.hop_limit = 9;
+  c.retry_after_rejection = 10s;
+  auto actions = mn_->reconfigure(c, clock_.now());
+  EXPECT_TRUE(sentBus(actions).empty());
+  EXPECT_TRUE(actionsOf<SetDataPath>(actions).empty());  // the data path stays as it is
+  EXPECT_EQ(entry().state, RegistrationState::Registered);
+  EXPECT_EQ(mn_->config().tunnel.hop_limit, 9);
+  EXPECT_EQ(mn_->config().retry_after_rejection, 10s);
+}
+
 }  // namespace
 }  // namespace dsmip::dsmip6::test

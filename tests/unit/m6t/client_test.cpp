@@ -561,5 +561,30 @@ TEST(ClientDropTest, EveryReasonHasADistinctName) {
   }
 }
 
+// --- reload (Client::reconfigure) ------------------------------------------------------------
+
+TEST_F(ClientTest, ReconfiguredKeepaliveIntervalAppliesToTheRunningTunnel) {
+  (void)attach();
+  const std::optional<Ipv6Address> address = client_.address();
+  const TimePoint t0 = clock_.now();
+  EXPECT_EQ(client_.nextDeadline(), t0 + 1s);
+  ClientConfig c = testConfig();
+  c.keepalive_interval = 5s;
+  c.dead_after = 7;
+  c.mtu = 1300;             // needs a restart
+  c.routes = {p6("::/0")};  // needs a restart
+  Actions actions = client_.reconfigure(c, clock_.now());
+  ASSERT_EQ(all<LogEvent>(actions).size(), 1u);
+  EXPECT_TRUE(all<SendDatagram>(actions).empty());
+  EXPECT_EQ(client_.address(), address);  // the tunnel is kept
+  EXPECT_EQ(client_.nextDeadline(), t0 + 5s);
+  EXPECT_TRUE(all<SendDatagram>(runUntil(t0 + 4s)).empty());
+  EXPECT_EQ(all<SendDatagram>(runUntil(t0 + 5s)).size(), 1u);
+  EXPECT_EQ(client_.config().keepalive_interval, 5s);
+  EXPECT_EQ(client_.config().dead_after, 7u);
+  EXPECT_EQ(client_.config().mtu, testConfig().mtu);
+  EXPECT_EQ(client_.config().routes, testConfig().routes);
+}
+
 }  // namespace
 }  // namespace dsmip::m6t

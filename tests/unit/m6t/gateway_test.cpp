@@ -594,5 +594,53 @@ TEST(GatewayDropTest, EveryReasonHasADistinctName) {
   }
 }
 
+// --- reload (Gateway::reconfigure) -----------------------------------------------------------
+
+TEST_F(GatewayTest, ReconfigureKeepsStatesAndAppliesHomeAgentsAndLifetimes) {
+  establish(kMn);
+  GatewayConfig c = testConfig();
+  c.home_agents = {kHa};  // kHa2 removed
+  c.active_lifetime = 10s;
+  c.mtu = 1300;      // needs a restart
+  c.max_states = 7;  // needs a restart
+  c.listen = {ep("0.0.0.0:1")};
+  Actions actions = gw_.reconfigure(c, clock_.now());
+  ASSERT_EQ(actions.size(), 1u);
+  EXPECT_TRUE(std::holds_alternative<LogEvent>(actions[0]));
+  // The state survives, traffic to the remaining home agent flows, the removed one is refused.
+  ASSERT_NE(gw_.states().find(kMn), nullptr);
+  EXPECT_EQ(gw_.states().find(kMn)->kind, StateKind::Active);
+  EXPECT_EQ(fromMn(kMn).disposition, Disposition::WriteTun);
+  EXPECT_EQ(fromMn(kMn, kNat, 0, kHa2).drop, GatewayDrop::DestinationNotHomeAgent);
+  EXPECT_EQ(gw_.config().mtu, testConfig().mtu);
+  EXPECT_EQ(gw_.config().max_states, testConfig().max_states);
+  EXPECT_EQ(gw_.config().listen, testConfig().listen);
+  EXPECT_EQ(gw_.config().active_lifetime, 10s);
+  // The shorter lifetime applies to the running state at once: idle 11 s expires it (the old
+  // check was due 120 s after activation).
+  ASSERT_TRUE(gw_.nextDeadline());
+  EXPECT_LE(*gw_.nextDeadline(), clock_.now() + 10s);
+  clock_.advance(11s);
+  (void)gw_.onTimer(clock_.now());
+  EXPECT_EQ(gw_.states().find(kMn), nullptr);
+}
+
+TEST_F(GatewayTest, ReconfiguredRateLimitStartsEverySourceWithTheNewBurst) {
+  auto address = [](std::uint64_t i) { return m6tAddress(p6("fd00:1:2:3:4::/80"), i); };
+  for (std::uint64_t i = 1; i <= 5; ++i) {
+    ASSERT_EQ(fromMn(address(i)).disposition, Disposition::WriteTun) << i;
+  }
+  EXPECT_EQ(fromMn(address(6)).drop, GatewayDrop::RateLimited);
+  GatewayConfig c = testConfig();
+  c.rate_limit_burst = 8;
+  (void)gw_.reconfigure(c, clock_.now());
+  for (std::uint64_t i = 6; i <= 13; ++i) {
+    EXPECT_EQ(fromMn(address(i)).disposition, Disposition::WriteTun) << i;
+  }
+  EXPECT_EQ(fromMn(address(14)).drop, GatewayDrop::RateLimited);
+  // The existing states are all still there.
+  EXPECT_EQ(gw_.states().size(), 13u);
+}
+
 }  // namespace
 }  // namespace dsmip::m6t
