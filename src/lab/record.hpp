@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/time.hpp"
@@ -77,6 +78,25 @@ struct AttachmentRecord {
   EchoStreamRecord native;  // MN → correspondent directly over the visited network
 };
 
+/// The ESP stage of one DSMIPv6 daemon at the end of a scenario, from the "signalling_filter"
+/// (and core "signalling_drops") of its `dsmip show --json`. Counters only: no key material.
+struct EspRecord {
+  std::string role;    // "ha", "mn"
+  std::string filter;  // the signalling filter's name: "esp" (or "pass-through": no ESP)
+  bool read = false;   // the daemon answered with its filter counters
+  std::uint64_t outbound_protected = 0;
+  std::uint64_t inbound_accepted = 0;
+  /// Packets accepted on the inbound SAs the scenario watches: label → count
+  /// ("binding-updates" → SA 0x1001's inbound packets on the home agent).
+  std::vector<std::pair<std::string, std::uint64_t>> accepted;
+  /// Of these labels, those that must be above zero (the BUs on the HA, the BAs on the MN).
+  std::vector<std::string> required;
+  std::uint64_t unprotected_drops = 0;  // the ESP stage's and the core's (require_esp)
+  std::uint64_t icv_failures = 0;
+  std::uint64_t replay_drops = 0;
+  std::uint64_t inbound_drops = 0;  // every inbound-drop reason of the ESP stage
+};
+
 /// Everything one scenario recorded.
 struct ScenarioRecord {
   std::string name;
@@ -86,7 +106,8 @@ struct ScenarioRecord {
   std::vector<AttachmentRecord> attachments;
   std::vector<EchoStreamRecord> echo;
   std::vector<TcpStreamRecord> tcp;
-  std::vector<std::string> notes;  // shown with the results ("ESP off: …")
+  std::vector<EspRecord> esp;      // the DSMIPv6 daemons' ESP counters at the end (if any)
+  std::vector<std::string> notes;  // shown with the results
   std::string failure;             // non-empty: the scenario could not complete
 };
 
