@@ -151,8 +151,8 @@ struct ScenarioChecks {
   bool no_loss_outside_handovers = false;
   bool tcp_resumed = false;  // every TCP stream resumed after every handover (bound: tcp_bound)
   /// Only where the scenario runs ESP (Expectations::esp): every watched daemon ran the ESP
-  /// stage, accepted its required signalling protected (> 0) and dropped nothing as
-  /// unprotected, for a wrong ICV or as a replay.
+  /// stage, accepted its required signalling protected (> 0) and its ESP stage dropped nothing
+  /// as unprotected, for a wrong ICV or as a replay.
   std::optional<bool> signalling_esp_protected;
   [[nodiscard]] bool ok() const {
     return reached_both_directions && all_recovered_within_bound && no_loss_outside_handovers &&

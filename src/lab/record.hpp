@@ -91,7 +91,13 @@ struct EspRecord {
   std::vector<std::pair<std::string, std::uint64_t>> accepted;
   /// Of these labels, those that must be above zero (the BUs on the HA, the BAs on the MN).
   std::vector<std::string> required;
-  std::uint64_t unprotected_drops = 0;  // the ESP stage's and the core's (require_esp)
+  /// Signalling the SPD says must be protected (BU/MPS from the home address, BA/MPA from the
+  /// home agent) that arrived without ESP: the ESP stage's "inbound-drop:unprotected".
+  std::uint64_t unprotected_drops = 0;
+  /// Other unprotected packets to the daemon's address that the core discarded (require_esp):
+  /// on the home agent, routers' ICMPv6 errors about packets tunnelled to a care-of address the
+  /// MN has just left. Reported, not signalling of the MN's.
+  std::uint64_t unprotected_other = 0;
   std::uint64_t icv_failures = 0;
   std::uint64_t replay_drops = 0;
   std::uint64_t inbound_drops = 0;  // every inbound-drop reason of the ESP stage

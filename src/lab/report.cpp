@@ -135,10 +135,10 @@ std::string espLine(const EspRecord& e) {
   }
   return fmt::format(
       "ESP ({}, filter {}): {} sent protected, {} accepted ({}); dropped: {} unprotected, {} ICV, "
-      "{} replayed, {} in all",
+      "{} replayed, {} in all; other unprotected packets discarded (require_esp): {}",
       e.role, e.filter, e.outbound_protected, e.inbound_accepted,
       accepted.empty() ? std::string("-") : accepted, e.unprotected_drops, e.icv_failures,
-      e.replay_drops, e.inbound_drops);
+      e.replay_drops, e.inbound_drops, e.unprotected_other);
 }
 
 std::string summaryTable(const std::vector<MechanismSummary>& rows) {
@@ -244,6 +244,7 @@ json reportJson(const LabReport& report) {
                      {"accepted", accepted},
                      {"required", e.required},
                      {"unprotected_drops", e.unprotected_drops},
+                     {"unprotected_other", e.unprotected_other},
                      {"icv_failures", e.icv_failures},
                      {"replay_drops", e.replay_drops},
                      {"inbound_drops", e.inbound_drops}});

@@ -712,6 +712,19 @@ ScenarioSpec dsmip6OverM6tScenario(const LabPlan& plan, RandomSource& random,
 
 }  // namespace
 
+namespace {
+
+// A counter of `dsmip show --json` (0 if it is not a non-negative integer).
+std::uint64_t counterValue(const json& value) {
+  if (value.is_number_unsigned()) return value.get<std::uint64_t>();
+  if (value.is_number_integer() && value.get<std::int64_t>() >= 0) {
+    return static_cast<std::uint64_t>(value.get<std::int64_t>());
+  }
+  return 0;
+}
+
+}  // namespace
+
 EspRecord readEspCounters(const EspWatch& watch, const Shows& shows) {
   EspRecord r;
   r.role = watch.role;
@@ -725,8 +738,8 @@ EspRecord readEspCounters(const EspWatch& watch, const Shows& shows) {
     return r;
   }
   auto count = [](const json& object, const std::string& key) -> std::uint64_t {
-    if (!object.is_object() || !object.contains(key) || !object[key].is_number_unsigned()) return 0;
-    return object[key].get<std::uint64_t>();
+    if (!object.is_object() || !object.contains(key)) return 0;
+    return counterValue(object[key]);
   };
   const json& c = filter["counters"];
   r.read = true;
@@ -736,18 +749,16 @@ EspRecord readEspCounters(const EspWatch& watch, const Shows& shows) {
   for (const EspSaWatch& sa : watch.sas) {
     r.accepted.emplace_back(sa.label, count(c, fmt::format("sa:{}:inbound:packets", sa.spi)));
   }
-  // Unprotected signalling is dropped by the ESP stage (the SPD says protect) or by the core
-  // (require_esp).
+  // The MN's BUs (the HA's BAs) without ESP are dropped by the ESP stage: the SPD says protect.
+  // The core's require_esp drops are anything else without ESP addressed to the daemon.
   r.unprotected_drops = count(c, "inbound-drop:unprotected");
   if (show->contains("signalling_drops")) {
-    r.unprotected_drops += count((*show)["signalling_drops"], "unprotected");
+    r.unprotected_other = count((*show)["signalling_drops"], "unprotected");
   }
   r.icv_failures = count(c, "inbound-drop:icv-mismatch");
   r.replay_drops = count(c, "inbound-drop:replayed");
   for (const auto& [key, value] : c.items()) {
-    if (key.rfind("inbound-drop:", 0) == 0 && value.is_number_unsigned()) {
-      r.inbound_drops += value.get<std::uint64_t>();
-    }
+    if (key.rfind("inbound-drop:", 0) == 0) r.inbound_drops += counterValue(value);
   }
   return r;
 }
