@@ -122,7 +122,7 @@ while read -r key; do
   ! grep -qi "$key" "$NETNS_TMP/keep.log" || fail "--keep: a key was printed"
   ! grep -qi "$key" "$run_dir"/*.log || fail "--keep: a key was logged by a daemon"
 done <<<"$keys"
-ls "$run_dir/dsmip6-m6t-esp/mn-sa-4097.seq" >/dev/null || fail "--keep: no ESP sequence state in the run directory"
+ls "$run_dir/dsmip6-m6t-esp/mn-sa-00001001.seq" >/dev/null || fail "--keep: no ESP sequence state in the run directory"
 "$DSMIP" lab --cleanup >"$NETNS_TMP/cleanup.log" 2>&1 || fail "--cleanup failed"
 wait_until 5 test -z "$(leftovers "$pid")" || fail "--cleanup: left behind: $(leftovers "$pid")"
 log "PASS"
