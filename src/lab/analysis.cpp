@@ -218,6 +218,7 @@ ScenarioResult analyseScenario(const ScenarioRecord& record, const Expectations&
   r.families = expect.families;
   r.expectations = expect;
   r.notes = record.notes;
+  r.esp = record.esp;
   r.failure = record.failure;
 
   // Which lost samples belong to a handover window, per stream.
@@ -354,7 +355,22 @@ ScenarioResult analyseScenario(const ScenarioRecord& record, const Expectations&
                   [](const StreamSummary& s) { return s.lost_outside_handovers == 0; });
   c.tcp_resumed = std::all_of(r.handovers.begin(), r.handovers.end(),
                               [](const HandoverResult& h) { return h.tcp_ok; });
+  if (expect.esp) c.signalling_esp_protected = espProtected(record.esp);
   return r;
+}
+
+bool espProtected(const std::vector<EspRecord>& records) {
+  if (records.empty()) return false;
+  for (const EspRecord& e : records) {
+    if (!e.read || e.filter != "esp") return false;
+    if (e.unprotected_drops != 0 || e.icv_failures != 0 || e.replay_drops != 0) return false;
+    for (const std::string& label : e.required) {
+      const auto it = std::find_if(e.accepted.begin(), e.accepted.end(),
+                                   [&](const auto& a) { return a.first == label; });
+      if (it == e.accepted.end() || it->second == 0) return false;
+    }
+  }
+  return true;
 }
 
 std::vector<MechanismSummary> summarise(const std::vector<ScenarioResult>& results) {

@@ -48,6 +48,9 @@ struct Expectations {
   /// default interval), and what the scaling means.
   double keepalive_scale = 1.0;
   std::string keepalive_note;
+  /// The DSMIPv6 signalling runs under ESP: the scenario's EspRecords must show it
+  /// (ScenarioChecks::signalling_esp_protected).
+  bool esp = false;
 };
 
 /// Median and 95th percentile of a set of durations (nullopt when empty).
@@ -147,9 +150,13 @@ struct ScenarioChecks {
   bool all_recovered_within_bound = false;
   bool no_loss_outside_handovers = false;
   bool tcp_resumed = false;  // every TCP stream resumed after every handover (bound: tcp_bound)
+  /// Only where the scenario runs ESP (Expectations::esp): every watched daemon ran the ESP
+  /// stage, accepted its required signalling protected (> 0) and its ESP stage dropped nothing
+  /// as unprotected, for a wrong ICV or as a replay.
+  std::optional<bool> signalling_esp_protected;
   [[nodiscard]] bool ok() const {
     return reached_both_directions && all_recovered_within_bound && no_loss_outside_handovers &&
-           tcp_resumed;
+           tcp_resumed && signalling_esp_protected.value_or(true);
   }
 };
 
@@ -164,6 +171,7 @@ struct ScenarioResult {
   std::vector<StreamSummary> streams;
   std::vector<TcpSummary> tcp;
   ScenarioChecks checks;
+  std::vector<EspRecord> esp;
   std::vector<std::string> notes;
   std::string failure;
   [[nodiscard]] bool ok() const { return failure.empty() && checks.ok(); }
@@ -197,6 +205,9 @@ HandoverResult analyseHandover(const ScenarioRecord& record, std::size_t index,
 /// Everything about a finished scenario.
 ScenarioResult analyseScenario(const ScenarioRecord& record, const Expectations& expect,
                                const AnalysisSettings& settings);
+
+/// ScenarioChecks::signalling_esp_protected for these records (false if there are none).
+bool espProtected(const std::vector<EspRecord>& records);
 
 /// The comparison table over every scenario.
 std::vector<MechanismSummary> summarise(const std::vector<ScenarioResult>& results);

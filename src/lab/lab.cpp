@@ -1,6 +1,8 @@
 #include "lab/lab.hpp"
 
+#include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +28,8 @@
 #include "platform/clock.hpp"
 #include "platform/control_socket.hpp"
 #include "platform/event_loop.hpp"
+#include "platform/fd.hpp"
+#include "platform/random.hpp"
 
 namespace dsmip::lab {
 
@@ -52,6 +56,27 @@ std::string logTail(const std::string& path, std::size_t lines) {
   return out;
 }
 
+// Writes a daemon's configuration, readable by root only (it holds the run's ESP keys).
+Status writePrivateFile(const std::string& path, const std::string& text) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) return platform::osError("create configuration file", errno, path);
+  Status status;
+  if (::fchmod(fd, 0600) != 0) status = platform::osError("chmod configuration file", errno, path);
+  std::size_t done = 0;
+  while (status && done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      status = platform::osError("write configuration file", errno, path);
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::close(fd) != 0 && status)
+    status = platform::osError("close configuration file", errno, path);
+  return status;
+}
+
 std::string streamName(const char* kind, Family family, Direction direction) {
   return fmt::format("{}{} {}", kind, family == Family::Ipv6 ? "6" : "4",
                      direction == Direction::PeerToMn ? "peer->mn" : "mn->peer");
@@ -68,7 +93,6 @@ class Lab {
   Lab(const LabOptions& options, std::FILE* human, bool live)
       : options_(options),
         plan_(makeLabPlan()),
-        scenarios_(makeScenarios(plan_)),
         naming_{namespacePrefix(::getpid())},
         console_(human, live),
         width_(live ? terminalWidth() : 100) {
@@ -252,7 +276,7 @@ Status Lab::startDaemons(const ScenarioSpec& spec) {
     const std::string config = run_dir_ + "/" + d.role + ".toml";
     const std::string control = run_dir_ + "/" + d.role + ".sock";
     const std::string log = run_dir_ + "/" + d.role + ".log";
-    std::ofstream(config) << d.config;
+    if (Status s = writePrivateFile(config, d.config); !s) return s;
     ProcessSpec p;
     p.name = d.role;
     p.ns = &ns(d.node);
@@ -599,6 +623,10 @@ Status Lab::runScenario(const ScenarioSpec& spec, ScenarioRecord& record) {
     }
   }
   endStay(spec, record);
+  if (!spec.esp.empty()) {
+    const Shows shows = fetchShows();
+    for (const EspWatch& watch : spec.esp) record.esp.push_back(readEspCounters(watch, shows));
+  }
   setSending(false);
   if (Status s = pump(kReplyGrace); !s) return s;
   record.ended = platform::monotonicNow();
@@ -694,6 +722,8 @@ int Lab::run() {
     return kLabFailed;
   }
   run_dir_ = dir_template;
+  platform::SystemRandom random;
+  scenarios_ = makeScenarios(plan_, random, run_dir_);
 
   LabReport report;
   report.version = options_.version;
@@ -785,14 +815,18 @@ int Lab::run() {
 
 std::vector<std::string> scenarioNames() {
   std::vector<std::string> names;
-  for (const ScenarioSpec& s : makeScenarios(makeLabPlan())) names.push_back(s.name);
+  platform::SystemRandom random;
+  for (const ScenarioSpec& s : makeScenarios(makeLabPlan(), random, "/tmp/dsmip-lab")) {
+    names.push_back(s.name);
+  }
   return names;
 }
 
 std::string scenarioList() {
   const LabPlan plan = makeLabPlan();
   std::string out;
-  for (const ScenarioSpec& s : makeScenarios(plan)) {
+  platform::SystemRandom random;
+  for (const ScenarioSpec& s : makeScenarios(plan, random, "/tmp/dsmip-lab")) {
     std::string walk;
     for (const std::string& w : s.walk) walk += (walk.empty() ? "" : " → ") + w;
     out += fmt::format("{}\n  {}\n  {}\n  walk: {}\n", s.name, s.title, s.summary, walk);

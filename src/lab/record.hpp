@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/time.hpp"
@@ -77,6 +78,31 @@ struct AttachmentRecord {
   EchoStreamRecord native;  // MN → correspondent directly over the visited network
 };
 
+/// The ESP stage of one DSMIPv6 daemon at the end of a scenario, from the "signalling_filter"
+/// (and core "signalling_drops") of its `dsmip show --json`. Counters only: no key material.
+struct EspRecord {
+  std::string role;    // "ha", "mn"
+  std::string filter;  // the signalling filter's name: "esp" (or "pass-through": no ESP)
+  bool read = false;   // the daemon answered with its filter counters
+  std::uint64_t outbound_protected = 0;
+  std::uint64_t inbound_accepted = 0;
+  /// Packets accepted on the inbound SAs the scenario watches: label → count
+  /// ("binding-updates" → SA 0x1001's inbound packets on the home agent).
+  std::vector<std::pair<std::string, std::uint64_t>> accepted;
+  /// Of these labels, those that must be above zero (the BUs on the HA, the BAs on the MN).
+  std::vector<std::string> required;
+  /// Signalling the SPD says must be protected (BU/MPS from the home address, BA/MPA from the
+  /// home agent) that arrived without ESP: the ESP stage's "inbound-drop:unprotected".
+  std::uint64_t unprotected_drops = 0;
+  /// Other unprotected packets to the daemon's address that the core discarded (require_esp):
+  /// on the home agent, routers' ICMPv6 errors about packets tunnelled to a care-of address the
+  /// MN has just left. Reported, not signalling of the MN's.
+  std::uint64_t unprotected_other = 0;
+  std::uint64_t icv_failures = 0;
+  std::uint64_t replay_drops = 0;
+  std::uint64_t inbound_drops = 0;  // every inbound-drop reason of the ESP stage
+};
+
 /// Everything one scenario recorded.
 struct ScenarioRecord {
   std::string name;
@@ -86,7 +112,8 @@ struct ScenarioRecord {
   std::vector<AttachmentRecord> attachments;
   std::vector<EchoStreamRecord> echo;
   std::vector<TcpStreamRecord> tcp;
-  std::vector<std::string> notes;  // shown with the results ("ESP off: …")
+  std::vector<EspRecord> esp;      // the DSMIPv6 daemons' ESP counters at the end (if any)
+  std::vector<std::string> notes;  // shown with the results
   std::string failure;             // non-empty: the scenario could not complete
 };
 

@@ -119,8 +119,26 @@ std::string scenarioText(const ScenarioResult& r) {
       mark(c.reached_both_directions), mark(c.all_recovered_within_bound),
       mark(c.no_loss_outside_handovers), r.expectations.sessions_survive ? " with its session" : "",
       mark(c.tcp_resumed));
+  if (c.signalling_esp_protected) {
+    out += fmt::format("   signalling ESP-protected: {}\n", mark(*c.signalling_esp_protected));
+  }
+  for (const EspRecord& e : r.esp) out += "   " + espLine(e) + "\n";
   for (const std::string& note : r.notes) out += "   note: " + note + "\n";
   return out;
+}
+
+std::string espLine(const EspRecord& e) {
+  if (!e.read) return fmt::format("ESP ({}): no counters (the daemon did not answer)", e.role);
+  std::string accepted;
+  for (const auto& [label, count] : e.accepted) {
+    accepted += fmt::format("{}{} {}", accepted.empty() ? "" : ", ", label, count);
+  }
+  return fmt::format(
+      "ESP ({}, filter {}): {} sent protected, {} accepted ({}); dropped: {} unprotected, {} ICV, "
+      "{} replayed, {} in all; other unprotected packets discarded (require_esp): {}",
+      e.role, e.filter, e.outbound_protected, e.inbound_accepted,
+      accepted.empty() ? std::string("-") : accepted, e.unprotected_drops, e.icv_failures,
+      e.replay_drops, e.inbound_drops, e.unprotected_other);
 }
 
 std::string summaryTable(const std::vector<MechanismSummary>& rows) {
@@ -210,6 +228,28 @@ json reportJson(const LabReport& report) {
         {"no_loss_outside_handovers", r.checks.no_loss_outside_handovers},
         {"tcp_resumed", r.checks.tcp_resumed},
     };
+    if (r.checks.signalling_esp_protected) {
+      sj["checks"]["signalling_esp_protected"] = *r.checks.signalling_esp_protected;
+    }
+    sj["expectations"]["esp"] = r.expectations.esp;
+    json esp = json::array();
+    for (const EspRecord& e : r.esp) {
+      json accepted = json::object();
+      for (const auto& [label, count] : e.accepted) accepted[label] = count;
+      esp.push_back({{"role", e.role},
+                     {"filter", e.filter},
+                     {"read", e.read},
+                     {"outbound_protected", e.outbound_protected},
+                     {"inbound_accepted", e.inbound_accepted},
+                     {"accepted", accepted},
+                     {"required", e.required},
+                     {"unprotected_drops", e.unprotected_drops},
+                     {"unprotected_other", e.unprotected_other},
+                     {"icv_failures", e.icv_failures},
+                     {"replay_drops", e.replay_drops},
+                     {"inbound_drops", e.inbound_drops}});
+    }
+    sj["esp"] = esp;
     json handovers = json::array();
     for (const HandoverResult& h : r.handovers) {
       json hj;

@@ -52,6 +52,8 @@ std::string formatBytes(double bytes);
 std::string handoverLine(const HandoverResult& h);
 /// The results of one scenario: handovers, streams, checks, notes.
 std::string scenarioText(const ScenarioResult& r);
+/// One daemon's ESP counters, in one line (no key material exists in them).
+std::string espLine(const EspRecord& e);
 /// The comparison of the mechanisms, with its notes.
 std::string summaryTable(const std::vector<MechanismSummary>& rows);
 

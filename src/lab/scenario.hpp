@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/ip_address.hpp"
+#include "common/random.hpp"
 #include "common/time.hpp"
 #include "lab/analysis.hpp"
 #include "lab/plan.hpp"
@@ -48,6 +49,20 @@ struct CounterRef {
   std::string counter;
 };
 
+/// An inbound SA whose accepted packets the lab reports (the SA's "sa:<spi>:inbound:packets"
+/// counter), and whether the check needs it above zero.
+struct EspSaWatch {
+  std::string label;  // "binding-updates"
+  std::uint32_t spi = 0;
+  bool required = false;
+};
+
+/// A daemon whose ESP stage the lab reads at the end of a scenario (lab/record.hpp EspRecord).
+struct EspWatch {
+  std::string role;  // "ha"
+  std::vector<EspSaWatch> sas;
+};
+
 struct ScenarioSpec {
   std::string name;       // --scenario NAME
   std::string title;      // one line
@@ -66,15 +81,24 @@ struct ScenarioSpec {
   /// The MN's probes towards the peer leave from its home address (bound); otherwise the
   /// kernel picks the source (m6t: the current tunnel address).
   bool bind_mn_source = false;
+  /// The daemons whose ESP counters are read at the end (Expectations::esp).
+  std::vector<EspWatch> esp;
   std::vector<std::string> notes;
 };
 
-/// Every scenario, in the order `dsmip lab` runs them.
-std::vector<ScenarioSpec> makeScenarios(const LabPlan& plan);
+/// Every scenario, in the order `dsmip lab` runs them. The DSMIPv6 scenarios' configurations
+/// carry ESP SAs with fresh keys drawn from `random` (one set per scenario) and keep their
+/// outbound sequence numbers in `<run_directory>/<scenario>-esp` (esp_state_directory).
+std::vector<ScenarioSpec> makeScenarios(const LabPlan& plan, RandomSource& random,
+                                        const std::string& run_directory);
 
 /// The mechanisms of the suite that no scenario of this build shows, with the reason: their
 /// daemons are not part of it yet. The lab says so rather than pretend.
 std::vector<UnavailableMechanism> unavailableMechanisms();
+
+/// The ESP counters of the watched daemon in `shows` (read = false if it did not answer with
+/// its signalling filter's counters).
+EspRecord readEspCounters(const EspWatch& watch, const Shows& shows);
 
 /// Sum of the signalling counters in `shows` (nullopt if one is missing).
 std::optional<std::uint64_t> signallingCount(const std::vector<CounterRef>& counters,

@@ -2,7 +2,9 @@
 # Whatever ends `dsmip lab`, nothing it made is left: Ctrl-C (SIGINT) in the middle of a walk
 # exits 130, SIGTERM while the daemons start exits 130, a failure at any stage exits 1, and each
 # time every namespace (dsmip-lab-<pid>-*), daemon and run directory is gone. --keep leaves the
-# topology and the daemons up and says how to explore it; --cleanup removes it. Without root:
+# topology and the daemons up and says how to explore it (the DSMIPv6-over-m6t scenario: its
+# generated configurations are readable by root only, hold ESP keys that the lab never prints,
+# and the ESP sequence numbers are kept in the run directory); --cleanup removes it. Without root:
 # exit 2 and a clear message; an unknown scenario or a bad flag: exit 2.
 source "$(dirname "$0")/../lib.sh"
 require_root
@@ -93,7 +95,7 @@ done
 
 # --- --keep, then --cleanup ----------------------------------------------------------------
 rc=0
-"$DSMIP" lab --plain --keep --scenario m6t --dwell 3s --idle 0s >"$NETNS_TMP/keep.log" 2>&1 &
+"$DSMIP" lab --plain --keep --scenario dsmip6-m6t --dwell 3s --idle 0s >"$NETNS_TMP/keep.log" 2>&1 &
 pid=$!
 wait "$pid" || rc=$?
 # Removed by the EXIT trap if a check below fails.
@@ -106,6 +108,21 @@ pgrep -f -- "/tmp/dsmip-lab-$pid-.*m6t-client" >/dev/null || fail "--keep: the d
 control=$(ls -d /tmp/dsmip-lab-"$pid"-*)/m6t-gateway.sock
 ip netns exec "dsmip-lab-$pid-gw" "$DSMIP" show --control "$control" >/dev/null ||
   fail "--keep: the gateway does not answer"
+run_dir=$(ls -d /tmp/dsmip-lab-"$pid"-*)
+[ "$(stat -c %a "$run_dir")" = 700 ] || fail "--keep: run directory mode $(stat -c %a "$run_dir")"
+for role in ha mn m6t-client m6t-gateway; do
+  [ "$(stat -c %a "$run_dir/$role.toml")" = 600 ] ||
+    fail "--keep: $role.toml mode $(stat -c %a "$run_dir/$role.toml"), expected 600"
+done
+grep -q "$run_dir/mn.toml" "$NETNS_TMP/keep.log" || fail "--keep: the configuration files are not named"
+# The keys are in the files, never in what the lab printed.
+keys=$(sed -n 's/^\(encryption\|integrity\)_key = "0x\([0-9a-f]*\)"$/\2/p' "$run_dir/ha.toml")
+[ "$(wc -l <<<"$keys")" = 8 ] || fail "--keep: expected 8 keys in ha.toml, found: $(wc -l <<<"$keys")"
+while read -r key; do
+  ! grep -qi "$key" "$NETNS_TMP/keep.log" || fail "--keep: a key was printed"
+  ! grep -qi "$key" "$run_dir"/*.log || fail "--keep: a key was logged by a daemon"
+done <<<"$keys"
+ls "$run_dir/dsmip6-m6t-esp/mn-sa-00001001.seq" >/dev/null || fail "--keep: no ESP sequence state in the run directory"
 "$DSMIP" lab --cleanup >"$NETNS_TMP/cleanup.log" 2>&1 || fail "--cleanup failed"
 wait_until 5 test -z "$(leftovers "$pid")" || fail "--cleanup: left behind: $(leftovers "$pid")"
 log "PASS"

@@ -40,7 +40,7 @@ ScenarioResult result() {
   AttachmentResult b = a;
   b.network = "nat-a";
   r.attachments = {a, b};
-  r.checks = {true, true, true, true};
+  r.checks = {true, true, true, true, std::nullopt};
   return r;
 }
 
