@@ -21,6 +21,15 @@ if(DSMIP_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+if(DSMIP_FUZZ_TARGETS)
+  # One sanitizer build for the whole CI: the tests run on it and the fuzz targets link from it,
+  # so every object carries libFuzzer's coverage instrumentation (harmless outside a fuzzer).
+  if(NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang" OR NOT DSMIP_SANITIZE)
+    message(FATAL_ERROR "DSMIP_FUZZ_TARGETS needs clang and DSMIP_SANITIZE (the 'ci-sanitize' preset)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+endif()
+
 # dsmip_add_module(<name> [DEPS targets...]): a static library dsmip_<name> from every .cpp in
 # src/<name>/ (new files are picked up at the next build, so parallel work never edits this).
 function(dsmip_add_module name)
@@ -82,5 +91,10 @@ function(dsmip_add_fuzz_target name)
              COMMAND fuzz_replay_${name} ${PROJECT_SOURCE_DIR}/tests/fuzz/corpus/${name})
     set_tests_properties(fuzz_replay.${name} PROPERTIES LABELS "unit;fuzz-replay")
     add_dependencies(unit_tests fuzz_replay_${name})
+    if(DSMIP_FUZZ_TARGETS)
+      add_executable(fuzz_${name} ${ARG_SOURCE})
+      target_link_libraries(fuzz_${name} PRIVATE ${ARG_LIBS})
+      target_link_options(fuzz_${name} PRIVATE -fsanitize=fuzzer)
+    endif()
   endif()
 endfunction()

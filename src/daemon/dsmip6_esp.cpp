@@ -107,8 +107,9 @@ Status readArray(toml::table& file, std::string_view key, std::string_view origi
     T element;
     const std::vector<Field> known = fields(element);
     for (const auto& [name, value] : *array->get(i)->as_table()) {
+      const std::string_view key_name = name.str();  // clang 14 cannot capture a binding
       const auto it = std::find_if(known.begin(), known.end(),
-                                   [&](const Field& f) { return f.name == name.str(); });
+                                   [&](const Field& f) { return f.name == key_name; });
       if (it == known.end()) {
         return makeError(ErrorCode::InvalidArgument,
                          fmt::format("{} [[{}]] #{}: unknown key '{}'", origin, key, i + 1,

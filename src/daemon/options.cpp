@@ -27,8 +27,7 @@ Result<bool> OptionValue<bool>::parse(std::string_view text) {
 }
 
 template <typename T>
-requires(std::is_integral_v<T> &&
-         !std::is_same_v<T, bool>) Result<T> OptionValue<T>::parse(std::string_view text) {
+Result<T> parseIntegerOption(std::string_view text) {
   T value{};
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec == std::errc::result_out_of_range) {
@@ -41,11 +40,11 @@ requires(std::is_integral_v<T> &&
   }
   return value;
 }
-template struct OptionValue<std::uint16_t>;
-template struct OptionValue<std::uint32_t>;
-template struct OptionValue<std::uint64_t>;
-template struct OptionValue<std::int64_t>;
-template struct OptionValue<int>;
+template Result<std::uint16_t> parseIntegerOption(std::string_view);
+template Result<std::uint32_t> parseIntegerOption(std::string_view);
+template Result<std::uint64_t> parseIntegerOption(std::string_view);
+template Result<std::int64_t> parseIntegerOption(std::string_view);
+template Result<int> parseIntegerOption(std::string_view);
 
 Result<double> OptionValue<double>::parse(std::string_view text) {
   double value = 0;
@@ -382,10 +381,11 @@ Status OptionTable::resolveImpl(const std::optional<std::string>& toml_text,
                                    e.source().begin.column, e.description()));
     }
     for (const auto& [key, value] : *file) {
+      const std::string_view key_name = key.str();  // clang 14 cannot capture a binding
       const bool known = std::any_of(entries_.begin(), entries_.end(),
-                                     [&](const auto& e) { return e->info.name == key.str(); }) ||
+                                     [&](const auto& e) { return e->info.name == key_name; }) ||
                          std::any_of(table_arrays_.begin(), table_arrays_.end(),
-                                     [&](const TableArray& t) { return t.name == key.str(); });
+                                     [&](const TableArray& t) { return t.name == key_name; });
       if (!known && element_) {
         std::string keys;
         for (const auto& e : entries_) keys += (keys.empty() ? "" : ", ") + e->info.name;

@@ -56,10 +56,16 @@ struct OptionValue<bool> {
   static Result<bool> parse(std::string_view text);
   static std::string format(bool v) { return v ? "true" : "false"; }
 };
+/// The integer parser behind OptionValue<integer>, instantiated in options.cpp for the integer
+/// types options use (a free function: clang 14 rejects an out-of-line member of a constrained
+/// partial specialization).
+template <typename T>
+Result<T> parseIntegerOption(std::string_view text);
+
 template <typename T>
 requires(std::is_integral_v<T> && !std::is_same_v<T, bool>) struct OptionValue<T> {
   static constexpr std::string_view kType = "integer";
-  static Result<T> parse(std::string_view text);
+  static Result<T> parse(std::string_view text) { return parseIntegerOption<T>(text); }
   static std::string format(T v) { return std::to_string(v); }
 };
 template <>

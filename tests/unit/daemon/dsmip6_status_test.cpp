@@ -152,7 +152,7 @@ TEST_F(Dsmip6StatusTest, MobileNodeStatusShowsTheBindingUpdateList) {
   EXPECT_EQ(e["sequence"], 100);
   EXPECT_EQ(e["last_status"], 0);
   EXPECT_EQ(e["path"]["encapsulation"], "udp");
-  EXPECT_EQ(e["path"]["local"], Ipv4Endpoint(kPrivateCoa4, kLocalPort).toString());
+  EXPECT_EQ(e["path"]["local"], (Ipv4Endpoint{kPrivateCoa4, kLocalPort}).toString());
   EXPECT_TRUE(e["next_refresh_s"].is_number());
   EXPECT_EQ(s["binding_acks"], (json{{"0", 1}}));
   EXPECT_EQ(s["counters"]["registrations"], 1);

@@ -477,7 +477,8 @@ TEST(Mipv4MessageTest, GenericDecodeDispatchesOnType) {
   EXPECT_EQ(std::get<TunnelData>(*c).next_header, 4);
   for (const auto& [message, bytes] :
        {std::pair{&*a, &request}, std::pair{&*b, &reply}, std::pair{&*c, &tunnel}}) {
-    EXPECT_EQ(encodeWith([&](ByteWriter& out) { return encodeMipv4Message(*message, out); }),
+    const auto* decoded = message;  // clang 14 cannot capture a structured binding
+    EXPECT_EQ(encodeWith([&](ByteWriter& out) { return encodeMipv4Message(*decoded, out); }),
               *bytes);
   }
 }
