@@ -121,7 +121,7 @@ void declareHaOptions(OptionTable& table, HaDaemonConfig& c) {
       // Read by resolveHaConfig itself; a changed [[mobile_node]] list is applied at once
       // (HomeAgent::reconfigure), the ESP tables need a restart.
       .declareExternal("mobile_node", Reload::Live)
-      .declareExternal("esp_sa", Reload::Restart)
+      .declareExternal("esp_sa", Reload::Restart, /*secret=*/true)
       .declareExternal("esp_policy", Reload::Restart)
       // What the core applies to the running home agent (HomeAgent::reconfigure); the rest
       // (interfaces, addresses, sockets, TUN, routes, the pool, ESP) needs a restart.

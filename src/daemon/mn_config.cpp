@@ -124,7 +124,7 @@ void declareMnOptions(OptionTable& table, MnDaemonConfig& c) {
            Validator<std::string>(notEmpty))
       .addCommonOptions(&c.log_level)
       // Read by resolveMnConfig itself; the ESP tables need a restart.
-      .declareExternal("esp_sa", Reload::Restart)
+      .declareExternal("esp_sa", Reload::Restart, /*secret=*/true)
       .declareExternal("esp_policy", Reload::Restart)
       // What the core applies to the running mobile node (MobileNode::reconfigure); what is
       // sent in BUs, addresses, interfaces, sockets, the TUN and its routes need a restart.

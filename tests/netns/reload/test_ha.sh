@@ -24,6 +24,10 @@ expect "$ha" '.reload["last-reload"]' null
 expect "$ha" '.config.max_binding_lifetime' 60m
 expect "$ha" '.config["log-level"]' debug
 created=$(jq -r '.counters["bindings-created"]' <<<"$ha")
+reachable() {  # the correspondent's view: the home address answers through the tunnel
+  in_ns "$RT" ping -6 -c 3 -i 0.2 -W 2 "$HOA6" >/dev/null || fail "$HOA6 does not answer $1"
+}
+reachable "before any reload"
 
 # 1. Live keys: applied without dropping the binding.
 set_key ha.toml max_binding_lifetime '"10m"'
@@ -51,6 +55,7 @@ log_has ha "reload: key 'max_binding_lifetime' 60m → 10m, applied" || fail "no
 log_has ha "reload: key 'mobile_node'" || fail "no log line for the [[mobile_node]] tables"
 log_has ha "reload: key 'log-level'" && fail "log-level was reported although the flag fixes it"
 alive "$HA_PID" || fail "ha died"
+reachable "after a reload with live changes"
 
 # 2. An invalid file: the error names the key, nothing changes.
 cp "$NETNS_TMP/ha.toml" "$NETNS_TMP/ha.good"
@@ -66,6 +71,7 @@ expect "$ha" '.bindings[0].state' active
 log_has ha "reload failed, keeping the running configuration: key 'tun_mtu' in $NETNS_TMP/ha.toml: '99' must be between 1280 and 65495" ||
   fail "the failed reload was not logged with the key and the reason"
 alive "$HA_PID" || fail "ha died on an invalid file"
+reachable "after a failed reload"
 
 # 3. A restart key: reported, the running value kept.
 cp "$NETNS_TMP/ha.good" "$NETNS_TMP/ha.toml"
@@ -79,6 +85,7 @@ expect "$ha" '.bindings[0].state' active
 log_has ha "reload: key 'tun_mtu' 1400 → 1300 needs a restart, keeping 1400" ||
   fail "the restart key was not logged"
 [ "$(in_ns "$HA" cat /sys/class/net/rlha0/mtu)" = 1400 ] || fail "the TUN's MTU changed"
+reachable "after a reload with a restart-only change"
 
 # 4. The registered mobile node's table removed: its binding is revoked at once.
 python3 - "$NETNS_TMP/ha.toml" <<'PY'

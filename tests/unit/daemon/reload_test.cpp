@@ -406,4 +406,60 @@ TEST(DaemonReloadClassesTest, Mip4MobileNodeKeysNeverShowButTheirChangeIsSeen) {
 }
 
 }  // namespace
+
+// The [[esp_sa]] tables hold key material: `dsmip show` (the reloader's config block) and the
+// reload log lines show them masked, while a change of them is still seen (and needs a restart).
+TEST(DaemonReloadClassesTest, EspKeysNeverShowButTheirChangeIsSeen) {
+  for (const char* daemon : {"ha", "mn"}) {
+    SCOPED_TRACE(daemon);
+    const std::string example =
+        std::string(DSMIP_SOURCE_DIR) + "/examples/dsmip6/" + daemon + ".toml";
+    std::ifstream in(example);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    ASSERT_NE(text.find("2b7e151628aed2a6abf7158809cf4f3c"), std::string::npos);
+    auto load = [&](const std::string& content) {
+      TempFile file;
+      file.write(content);
+      const std::string path = file.path();
+      const char* argv[] = {daemon, "--config", path.c_str()};
+      CLI::App app;
+      std::vector<ConfigValue> values;
+      if (std::string_view(daemon) == "ha") {
+        HaDaemonConfig c = defaultHaConfig();
+        OptionTable t("ha");
+        declareHaOptions(t, c);
+        t.registerFlags(app);
+        app.parse(3, argv);
+        EXPECT_TRUE(resolveHaConfigFile(t, c));
+        values = t.values();
+      } else {
+        MnDaemonConfig c = defaultMnConfig();
+        OptionTable t("mn");
+        declareMnOptions(t, c);
+        t.registerFlags(app);
+        app.parse(3, argv);
+        EXPECT_TRUE(resolveMnConfigFile(t, c));
+        values = t.values();
+      }
+      return values;
+    };
+    const auto before = load(text);
+    std::string rekeyed = text;
+    rekeyed.replace(rekeyed.find("2b7e151628aed2a6abf7158809cf4f3c"), 32,
+                    "00112233445566778899aabbccddeeff");
+    const auto after = load(rekeyed);
+    for (const ConfigValue& v : before) {
+      EXPECT_EQ(v.shown.find("2b7e151628aed2a6abf7158809cf4f3c"), std::string::npos) << v.key;
+      EXPECT_EQ(v.shown.find("000102030405060708090a0b0c0d0e0f"), std::string::npos) << v.key;
+    }
+    const ConfigChanges changes = diffConfig(before, after);
+    ASSERT_EQ(changes.size(), 1u);
+    EXPECT_EQ(changes[0].key, "esp_sa");
+    EXPECT_EQ(changes[0].reload, Reload::Restart);
+    const std::string line = describeChange(changes[0]);
+    EXPECT_EQ(line.find("2b7e1516"), std::string::npos) << line;
+    EXPECT_EQ(line.find("00112233"), std::string::npos) << line;
+  }
+}
+
 }  // namespace dsmip::daemon
