@@ -82,8 +82,12 @@ fuzz_one() {  # $1 = target binary; prints one line, returns non-zero on a findi
   fi
 }
 fuzz_log=$(mktemp -d)
-targets=(build/ci-sanitize/tests/fuzz/fuzz_*)
-[ "${#targets[@]}" -gt 0 ] && [ -x "${targets[0]}" ] || { echo "run-tests: no fuzz targets" >&2; exit 1; }
+targets=()
+for target in build/ci-sanitize/tests/fuzz/fuzz_*; do
+  # fuzz_replay_* are the corpus replays the tests above ran, not fuzzers.
+  [[ -x "$target" && "$(basename "$target")" != fuzz_replay_* ]] && targets+=("$target")
+done
+[ "${#targets[@]}" -gt 0 ] || { echo "run-tests: no fuzz targets" >&2; exit 1; }
 fuzz_fail=0
 for ((i = 0; i < ${#targets[@]}; i += jobs)); do
   pids=()
