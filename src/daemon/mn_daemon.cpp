@@ -192,6 +192,9 @@ class MnDaemon {
   void homeLinkAddress(const dsmip6::ConfigureHomeAddress& a, int ifindex);
   void announceHomeAddresses();
   void onHomeEspReadable();
+  /// Puts back, in front of rx_buffers_[i], the IPv6 header a raw socket took off (from what it
+  /// reported in raw_meta_[i]); false if the packet is to be skipped (truncated, not IPv6).
+  bool withIpv6Header(std::size_t i, std::uint8_t next_header);
   void updateDataPaths();
   void updateRoutes();
   void systemError(std::string_view what, const Error& error);
@@ -713,6 +716,24 @@ void MnDaemon::payloadFromTunnel(PacketBuffer& buffer, const dsmip6::Transport& 
   if (tunnelled) apply(core_->onTunnelledPacket(*tunnelled), buffer, now, true);
 }
 
+bool MnDaemon::withIpv6Header(std::size_t i, std::uint8_t next_header) {
+  const platform::RawPacketInfo& meta = raw_meta_[i];
+  const auto* source = std::get_if<Ipv6Address>(&meta.source);
+  const auto* destination = std::get_if<Ipv6Address>(&meta.destination);
+  if (source == nullptr || destination == nullptr || meta.truncated) return false;
+  wire::Ipv6Header h;
+  h.traffic_class = meta.tos;
+  h.hop_limit = meta.hop_limit;
+  h.next_header = next_header;
+  h.source = *source;
+  h.destination = *destination;
+  if (!wire::prependIpv6(rx_buffers_[i], h)) {
+    ++truncated_;
+    return false;
+  }
+  return true;
+}
+
 void MnDaemon::onRawEspReadable() {
   // Tunnel-mode ESP from the home agent to an IPv6 care-of address: IPv6(HA → CoA) / ESP. The
   // ESP stage wants the whole packet: the IPv6 header is rebuilt from what the socket reported.
@@ -721,21 +742,8 @@ void MnDaemon::onRawEspReadable() {
     if (!n || *n == 0) break;
     const TimePoint now = platform::monotonicNow();
     for (std::size_t i = 0; i < *n; ++i) {
-      const platform::RawPacketInfo& meta = raw_meta_[i];
-      const auto* source = std::get_if<Ipv6Address>(&meta.source);
-      const auto* destination = std::get_if<Ipv6Address>(&meta.destination);
-      if (source == nullptr || destination == nullptr || meta.truncated) continue;
+      if (!withIpv6Header(i, ip::kEsp)) continue;
       PacketBuffer& packet = rx_buffers_[i];
-      wire::Ipv6Header h;
-      h.traffic_class = meta.tos;
-      h.hop_limit = meta.hop_limit;
-      h.next_header = ip::kEsp;
-      h.source = *source;
-      h.destination = *destination;
-      if (!wire::prependIpv6(packet, h)) {
-        ++truncated_;
-        continue;
-      }
       if (!payload_->isPayloadEsp(packet.data())) {
         ++esp_not_payload_;
         continue;
@@ -848,21 +856,8 @@ void MnDaemon::onMobilityReadable() {
     if (!n || *n == 0) break;
     const TimePoint now = platform::monotonicNow();
     for (std::size_t i = 0; i < *n; ++i) {
-      const platform::RawPacketInfo& meta = raw_meta_[i];
-      const auto* source = std::get_if<Ipv6Address>(&meta.source);
-      const auto* destination = std::get_if<Ipv6Address>(&meta.destination);
-      if (source == nullptr || destination == nullptr || meta.truncated) continue;
+      if (!withIpv6Header(i, ip::kMobility)) continue;
       PacketBuffer& packet = rx_buffers_[i];
-      wire::Ipv6Header h;
-      h.traffic_class = meta.tos;
-      h.hop_limit = meta.hop_limit;
-      h.next_header = ip::kMobility;
-      h.source = *source;
-      h.destination = *destination;
-      if (!wire::prependIpv6(packet, h)) {
-        ++truncated_;
-        continue;
-      }
       signalling(packet, dsmip6::Transport::ipv6(), now);
     }
     if (*n < kBatch) break;
@@ -1083,21 +1078,8 @@ void MnDaemon::onHomeEspReadable() {
     if (!n || *n == 0) break;
     const TimePoint now = platform::monotonicNow();
     for (std::size_t i = 0; i < *n; ++i) {
-      const platform::RawPacketInfo& meta = raw_meta_[i];
-      const auto* source = std::get_if<Ipv6Address>(&meta.source);
-      const auto* destination = std::get_if<Ipv6Address>(&meta.destination);
-      if (source == nullptr || destination == nullptr || meta.truncated) continue;
+      if (!withIpv6Header(i, ip::kEsp)) continue;
       PacketBuffer& packet = rx_buffers_[i];
-      wire::Ipv6Header h;
-      h.traffic_class = meta.tos;
-      h.hop_limit = meta.hop_limit;
-      h.next_header = ip::kEsp;
-      h.source = *source;
-      h.destination = *destination;
-      if (!wire::prependIpv6(packet, h)) {
-        ++truncated_;
-        continue;
-      }
       ++home_esp_received_;
       signalling(packet, dsmip6::Transport::ipv6(), now);
     }
